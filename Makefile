@@ -1,0 +1,64 @@
+# glueline entry points. `make e2e` runs the pipeline locally; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STATE := .glueline
+JARS := $(STATE)/jars
+HADOOP_VERSION := 3.3.4
+AWS_SDK_BUNDLE_VERSION := 1.12.262
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: setup up down status deploy synth e2e test unit integration lint format bench clean
+
+setup: $(VENV)/.installed node_modules/.installed $(JARS)/.installed  ## install everything into the repo
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(JARS)/.installed:
+	mkdir -p $(JARS)
+	mvn -q dependency:copy -Dartifact=org.apache.hadoop:hadoop-aws:$(HADOOP_VERSION) -DoutputDirectory=$(JARS)
+	mvn -q dependency:copy -Dartifact=com.amazonaws:aws-java-sdk-bundle:$(AWS_SDK_BUNDLE_VERSION) -DoutputDirectory=$(JARS)
+	touch $@
+
+up: setup  ## start the local cloud on http://localhost:4566
+	$(BIN)/glueline up
+
+down:  ## stop the local cloud
+	$(BIN)/glueline down
+
+status:
+	$(BIN)/glueline status
+
+test: setup  ## unit and integration tests (starts the local cloud itself)
+	$(BIN)/pytest
+
+unit: setup
+	$(BIN)/pytest tests/unit glue_jobs lambdas
+
+integration: setup
+	$(BIN)/pytest tests/integration
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(BIN)/python benchmarks/local_cloud.py
+
+clean: down
+	rm -rf $(STATE) cdk.out
