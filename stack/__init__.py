@@ -1,0 +1,1 @@
+"""The glueline CDK app: typed config, the per-stage stacks and the delivery pipeline."""
