@@ -1,0 +1,61 @@
+"""Shared fixtures: one local SparkSession per test session, moto's Glue in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "us-legislators"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """Small local Spark: one core, no UI, few shuffle partitions, UTC for stable timestamps."""
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("glue-jobs-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def glue(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A Glue client against moto's in-process mock, with fake credentials and a database."""
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        client = boto3.client("glue")
+        client.create_database(DatabaseInput={"Name": "db"})
+        yield client
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path):
+    """Write bytes or text to a CSV file under tmp_path and return its file:// URI."""
+
+    def _write(name: str, content: str | bytes) -> str:
+        path = tmp_path / "input" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return path.as_uri()
+
+    return _write
