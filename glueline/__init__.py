@@ -1,0 +1,1 @@
+"""glueline: a local-first development kit for an event-driven AWS Glue pipeline."""

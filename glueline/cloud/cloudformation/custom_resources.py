@@ -1,0 +1,234 @@
+"""Lambda-backed custom resources (``Custom::*``, ``AWS::CloudFormation::CustomResource``).
+
+The local cloud sends the function the same request AWS would, with a ``ResponseURL`` on
+the local endpoint, runs it synchronously through the local executor and waits for the
+response the function PUTs there. Create, update and delete all reach the function, so
+CDK's bucket-notification and auto-delete-objects resources do their work.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+
+#: How long to wait for a response after the function returned (it may answer late).
+RESPONSE_GRACE_SECONDS = 5.0
+
+
+class CustomResourceFailed(Exception):
+    """The provider answered FAILED, or never answered."""
+
+
+class ResponseInbox:
+    """Responses PUT by custom-resource providers, keyed by request id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._expected: dict[str, threading.Event] = {}
+        self._bodies: dict[str, bytes] = {}
+
+    def expect(self, request_id: str) -> None:
+        with self._lock:
+            self._expected[request_id] = threading.Event()
+
+    def deliver(self, request_id: str, body: bytes) -> bool:
+        with self._lock:
+            arrived = self._expected.get(request_id)
+            if arrived is None:
+                return False
+            self._bodies[request_id] = body
+        arrived.set()
+        return True
+
+    def take(self, request_id: str, timeout: float) -> dict[str, Any] | None:
+        with self._lock:
+            arrived = self._expected[request_id]
+        arrived.wait(timeout)
+        with self._lock:
+            self._expected.pop(request_id, None)
+            body = self._bodies.pop(request_id, None)
+        return json.loads(body) if body else None
+
+
+RESPONSES = ResponseInbox()
+
+
+class ProviderConnection:
+    """How custom resources reach the local executor; set once by ``engine.install``."""
+
+    endpoint_url: str = ""
+    executor: Any = None
+
+
+def _send_request(
+    request_type: str,
+    account_id: str,
+    region_name: str,
+    stack_id: str,
+    logical_id: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    physical_resource_id: str | None = None,
+    old_properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    from moto.awslambda.utils import get_backend
+
+    service_token = properties.get("ServiceToken", "")
+    if ":lambda:" not in service_token:
+        raise CustomResourceFailed(
+            f"{logical_id} ({resource_type}): ServiceToken {service_token!r} is not a Lambda "
+            "function ARN; the local cloud runs Lambda-backed custom resources only"
+        )
+    function = get_backend(account_id, region_name).get_function(service_token)
+    request_id = str(uuid.uuid4())
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": service_token,
+        "ResponseURL": f"{ProviderConnection.endpoint_url}/_glueline/cfn-response/{request_id}",
+        "StackId": stack_id,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "ResourceProperties": properties,
+    }
+    if physical_resource_id is not None:
+        event["PhysicalResourceId"] = physical_resource_id
+    if old_properties is not None:
+        event["OldResourceProperties"] = old_properties
+    RESPONSES.expect(request_id)
+    result = ProviderConnection.executor.invoke(function, json.dumps(event))
+    response = RESPONSES.take(request_id, RESPONSE_GRACE_SECONDS)
+    if response is None:
+        detail = f": {result.error_message()}" if result.function_error else ""
+        raise CustomResourceFailed(
+            f"{logical_id} ({resource_type}): the provider function "
+            f"{function.function_name} sent no response to the {request_type} request{detail}"
+        )
+    if response.get("Status") != "SUCCESS":
+        raise CustomResourceFailed(
+            f"{logical_id} ({resource_type}): {request_type} failed: "
+            f"{response.get('Reason', 'no reason given')}"
+        )
+    return response
+
+
+class LambdaBackedCustomResource(CloudFormationModel):
+    """A custom resource whose lifecycle is handled by a Lambda function."""
+
+    def __init__(
+        self,
+        stack_id: str,
+        logical_id: str,
+        resource_type: str,
+        properties: dict[str, Any],
+        response: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        self.stack_id = stack_id
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.properties = properties
+        self.account_id = account_id
+        self.region_name = region_name
+        self.physical_id = response.get("PhysicalResourceId") or logical_id
+        self.data: dict[str, Any] = response.get("Data") or {}
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFormation::CustomResource"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return True
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name not in self.data:
+            raise CustomResourceFailed(
+                f"{self.logical_id}: CustomResource attribute error: Vendor response doesn't "
+                f"contain {attribute_name} key"
+            )
+        return self.data[attribute_name]
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LambdaBackedCustomResource:
+        properties = cloudformation_json["Properties"]
+        response = _send_request(
+            "Create",
+            account_id,
+            region_name,
+            kwargs["StackId"],
+            kwargs["LogicalId"],
+            kwargs["ResourceType"],
+            properties,
+        )
+        return cls(
+            kwargs["StackId"],
+            kwargs["LogicalId"],
+            kwargs["ResourceType"],
+            properties,
+            response,
+            account_id,
+            region_name,
+        )
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: LambdaBackedCustomResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LambdaBackedCustomResource:
+        properties = cloudformation_json["Properties"]
+        response = _send_request(
+            "Update",
+            account_id,
+            region_name,
+            original_resource.stack_id,
+            original_resource.logical_id,
+            original_resource.resource_type,
+            properties,
+            physical_resource_id=original_resource.physical_id,
+            old_properties=original_resource.properties,
+        )
+        updated = cls(
+            original_resource.stack_id,
+            original_resource.logical_id,
+            original_resource.resource_type,
+            properties,
+            {"PhysicalResourceId": original_resource.physical_id, **response},
+            account_id,
+            region_name,
+        )
+        if updated.physical_id != original_resource.physical_id:
+            original_resource.delete(account_id, region_name)
+        return updated
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _send_request(
+            "Delete",
+            account_id,
+            region_name,
+            self.stack_id,
+            self.logical_id,
+            self.resource_type,
+            self.properties,
+            physical_resource_id=self.physical_id,
+        )

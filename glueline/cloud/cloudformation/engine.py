@@ -1,0 +1,439 @@
+"""Stack operations that tell the truth, on top of moto's template parsing.
+
+moto resolves intrinsic functions and knows how to create most resource types; what it
+gets wrong for CDK deployments is the life cycle: the change-set path skips outputs,
+exports and imports, unsupported types are skipped with a warning, a failing resource
+leaves an exception instead of a failed stack, and custom resources are fire-and-forget.
+This module replaces the backend's stack operations so that every path goes through one
+provisioning routine that creates, updates and deletes resources in dependency order and
+records a failed status with the reason when anything goes wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.utils import generate_stack_id
+
+from glueline.cloud.cloudformation import custom_resources, glue_resources, lambda_resources
+from glueline.cloud.settings import CloudSettings
+
+log = logging.getLogger("glueline.cloudformation")
+
+#: Types that have no effect to emulate: CDK's analytics marker and wait conditions.
+IGNORED_TYPES = frozenset(
+    {
+        "AWS::CDK::Metadata",
+        "AWS::CloudFormation::WaitCondition",
+        "AWS::CloudFormation::WaitConditionHandle",
+    }
+)
+#: The resource models glueline adds to moto's CloudFormation.
+ADDED_MODELS = (
+    glue_resources.GlueDatabase,
+    glue_resources.GlueTable,
+    glue_resources.GlueJob,
+    lambda_resources.EventInvokeConfig,
+)
+
+
+class ResourceFailed(Exception):
+    """A resource could not be created, updated or deleted; names the resource."""
+
+    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.reason = reason
+
+
+class UnsupportedResourceType(Exception):
+    """The template uses a type the local cloud cannot create."""
+
+    def __init__(self, resource_type: str) -> None:
+        super().__init__(
+            f"Resource type {resource_type} is not supported by the glueline local cloud"
+        )
+        self.resource_type = resource_type
+
+
+def install(settings: CloudSettings, executor: Any) -> None:
+    """Patch moto's CloudFormation; idempotent only in the sense that it runs once."""
+    custom_resources.ProviderConnection.endpoint_url = settings.endpoint_url
+    custom_resources.ProviderConnection.executor = executor
+    for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cache.cache_clear()
+    parsing.resource_class_from_type = _resource_class_from_type
+    parsing.parse_and_create_resource = _reporting_failures(parsing.parse_and_create_resource)
+    parsing.parse_and_update_resource = _update_or_replace
+    CloudFormationBackend.create_stack = _create_stack
+    CloudFormationBackend.execute_change_set = _execute_change_set
+    CloudFormationBackend.update_stack = _update_stack
+    CloudFormationBackend.delete_stack = _delete_stack
+    Stack.stack_status_reason = None
+
+
+def _resource_class_from_type(resource_type: str) -> type | None:
+    if resource_type in IGNORED_TYPES:
+        return None
+    if resource_type.startswith("Custom::") or resource_type == (
+        "AWS::CloudFormation::CustomResource"
+    ):
+        return custom_resources.LambdaBackedCustomResource
+    model = parsing.get_model_map().get(resource_type)
+    if model is None:
+        raise UnsupportedResourceType(resource_type)
+    return model
+
+
+def _reporting_failures(create: Callable[..., Any]) -> Callable[..., Any]:
+    """Name the failing resource in the error, innermost first (references nest creation)."""
+
+    @functools.wraps(create)
+    def create_or_explain(logical_id: str, resource_json: dict[str, Any], *args: Any, **kw: Any):
+        try:
+            return create(logical_id, resource_json, *args, **kw)
+        except ResourceFailed:
+            raise
+        except Exception as exc:
+            raise ResourceFailed(logical_id, resource_json.get("Type", "?"), _reason(exc)) from exc
+
+    return create_or_explain
+
+
+_original_update = parsing.parse_and_update_resource
+
+
+def _update_or_replace(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """Update in place where the model can, otherwise replace: never drop the resource."""
+    resource_type = resource_json.get("Type", "?")
+    resource_class = _resource_class_from_type(resource_type)
+    if resource_class is None:
+        return None
+    try:
+        if not hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__"):
+            return _original_update(
+                logical_id, resource_json, resources_map, account_id, region_name
+            )
+        original = resources_map[logical_id]
+        if original is not None:
+            resources_map._delete_resource(original, resources_map._resource_json_map[logical_id])
+        resources_map._parsed_resources.pop(logical_id, None)
+        return resources_map[logical_id]
+    except ResourceFailed:
+        raise
+    except Exception as exc:
+        raise ResourceFailed(logical_id, resource_type, _reason(exc)) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {message}" if message != type(exc).__name__ else message
+
+
+# --- stack operations -------------------------------------------------------------------
+
+
+def _create_stack(
+    self: CloudFormationBackend,
+    name: str,
+    template: str,
+    parameters: dict[str, Any],
+    notification_arns: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+    role_arn: str | None = None,
+    enable_termination_protection: bool | None = False,
+    timeout_in_mins: int | None = None,
+    stack_policy_body: str | None = None,
+) -> Stack:
+    from moto.cloudformation.exceptions import AlreadyExistsException
+
+    if any(stack.name == name for stack in self.stacks.values()):
+        raise AlreadyExistsException(f"Stack {name} already exists")
+    stack = Stack(
+        stack_id=generate_stack_id(name, self.region_name, self.account_id),
+        name=name,
+        template={},
+        parameters=parameters,
+        account_id=self.account_id,
+        region_name=self.region_name,
+        notification_arns=notification_arns,
+        tags=tags,
+        role_arn=role_arn,
+        enable_termination_protection=enable_termination_protection,
+        timeout_in_mins=timeout_in_mins,
+        stack_policy_body=stack_policy_body,
+    )
+    self.stacks[stack.stack_id] = stack
+    _provision_new_stack(self, stack, template, parameters)
+    return stack
+
+
+def _execute_change_set(
+    self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+) -> None:
+    change_set = self.change_sets.get(change_set_name) or next(
+        (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None
+    )
+    if change_set is None:
+        raise ValidationError(stack_name or change_set_name)
+    stack = self.stacks[change_set.stack_id]
+    if change_set.tags is not None:
+        stack.tags = change_set.tags
+    if change_set.change_set_type == "CREATE":
+        _provision_new_stack(self, stack, change_set.template, change_set.parameters)
+    else:
+        _provision_update(self, stack, change_set.template, change_set.parameters)
+    change_set.execution_status = "EXECUTE_COMPLETE"
+
+
+def _update_stack(
+    self: CloudFormationBackend,
+    name: str,
+    template: str,
+    role_arn: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+) -> Stack:
+    stack = self.get_stack(name)
+    if tags is not None:
+        stack.tags = tags
+    _provision_update(self, stack, template, parameters or stack.parameters)
+    return stack
+
+
+def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+    stack = self.stacks.get(name_or_stack_id) or next(
+        (s for s in self.stacks.values() if s.name == name_or_stack_id), None
+    )
+    if stack is None:
+        return
+    importers = _stacks_importing(self, stack)
+    if importers:
+        raise ValidationError(
+            stack.stack_id,
+            message=f"Export {importers[0][0]} cannot be deleted as it is in use by "
+            f"{importers[0][1]}",
+        )
+    stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    failures = _delete_resources(stack)
+    if failures:
+        _fail(stack, "DELETE_FAILED", "The following resource(s) failed to delete: " + failures)
+        return
+    for export in stack.exports if stack.template_dict else []:
+        self.exports.pop(export.name, None)
+    stack.status = "DELETE_COMPLETE"
+    stack._add_stack_event("DELETE_COMPLETE")
+    self.stacks.pop(stack.stack_id, None)
+    self.deleted_stacks[stack.stack_id] = stack
+
+
+# --- provisioning -----------------------------------------------------------------------
+
+
+def _provision_new_stack(
+    backend: CloudFormationBackend, stack: Stack, template: str, parameters: dict[str, Any]
+) -> None:
+    stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack.status = "CREATE_IN_PROGRESS"
+    try:
+        stack.template = template
+        stack._parse_template()
+        stack.description = stack.template_dict.get("Description")
+        stack.parameters = parameters
+        stack.cross_stack_resources = backend.exports
+        stack.resource_map = stack._create_resource_map()
+        stack.output_map = stack._create_output_map()
+        stack.resource_map.create(stack.template_dict)
+        _publish_exports(backend, stack, previous=[])
+    except Exception as exc:
+        _record_resource_failure(stack, exc)
+        _fail(stack, "CREATE_FAILED", _reason_of(exc))
+        failures = _delete_resources(stack)
+        reason = "Rollback requested by user." if not failures else f"Rollback failed: {failures}"
+        stack.status = "ROLLBACK_COMPLETE" if not failures else "ROLLBACK_FAILED"
+        stack._add_stack_event(stack.status, resource_status_reason=reason)
+        return
+    stack.status = "CREATE_COMPLETE"
+    stack._add_stack_event("CREATE_COMPLETE")
+
+
+def _provision_update(
+    backend: CloudFormationBackend, stack: Stack, template: str, parameters: dict[str, Any]
+) -> None:
+    stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    stack.status = "UPDATE_IN_PROGRESS"
+    previous_exports = [export.name for export in stack.exports]
+    try:
+        stack.resource_map.cross_stack_resources = backend.exports
+        new_template = Stack.parse_template(template)
+        stack.resource_map.update(new_template, parameters)
+        stack.template = template
+        stack._parse_template()
+        stack.parameters = parameters
+        stack.output_map = stack._create_output_map()
+        _publish_exports(backend, stack, previous=previous_exports)
+    except Exception as exc:
+        _record_resource_failure(stack, exc)
+        _fail(stack, "UPDATE_FAILED", _reason_of(exc))
+        stack.status = "UPDATE_ROLLBACK_COMPLETE"
+        stack._add_stack_event(
+            stack.status,
+            resource_status_reason="The local cloud does not roll back updates; resources "
+            "updated before the failure keep their new state.",
+        )
+        return
+    stack.status = "UPDATE_COMPLETE"
+    stack._add_stack_event("UPDATE_COMPLETE")
+
+
+def _publish_exports(backend: CloudFormationBackend, stack: Stack, previous: list[str]) -> None:
+    for name in previous:
+        backend.exports.pop(name, None)
+    backend._validate_export_uniqueness(stack)
+    for export in stack.exports:
+        backend.exports[export.name] = export
+
+
+def _delete_resources(stack: Stack) -> str:
+    """Delete in reverse dependency order; return a description of what failed, if any."""
+    resources = stack.template_dict.get("Resources", {}) if stack.template_dict else {}
+    parsed = stack.resource_map._parsed_resources
+    failures = []
+    for logical_id in reversed(dependency_order(resources)):
+        resource = parsed.get(logical_id)
+        resource_json = resources[logical_id]
+        if resource is None or isinstance(resource, str):
+            continue
+        if resource_json.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
+            continue
+        try:
+            stack.resource_map._delete_resource(resource, resource_json)
+        except Exception as exc:
+            failures.append(f"{logical_id} ({resource_json['Type']}): {_reason(exc)}")
+            log.warning("could not delete %s of %s: %s", logical_id, stack.name, exc)
+        else:
+            parsed.pop(logical_id, None)
+    return "; ".join(failures)
+
+
+def dependency_order(resources: dict[str, Any]) -> list[str]:
+    """Logical ids such that each comes after everything it references."""
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(logical_id: str) -> None:
+        if logical_id in ordered or logical_id in visiting:
+            return
+        visiting.add(logical_id)
+        for dependency in sorted(_references(resources[logical_id]) & resources.keys()):
+            visit(dependency)
+        visiting.discard(logical_id)
+        ordered.append(logical_id)
+
+    for logical_id in resources:
+        visit(logical_id)
+    return ordered
+
+
+def _references(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
+                found.add(target)
+            elif key == "DependsOn":
+                found.update([value] if isinstance(value, str) else value)
+            elif key == "Fn::Sub":
+                template = value[0] if isinstance(value, list) else value
+                found.update(
+                    part.split("}")[0].split(".")[0] for part in str(template).split("${")[1:]
+                )
+            found.update(_references(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.update(_references(item))
+    return found
+
+
+def _stacks_importing(backend: CloudFormationBackend, stack: Stack) -> list[tuple[str, str]]:
+    if not stack.template_dict:
+        return []
+    names = {export.name for export in stack.exports}
+    importers = []
+    for other in backend.stacks.values():
+        if other is stack or not other.template_dict:
+            continue
+        imported = _imports(other.template_dict)
+        importers.extend((name, other.name) for name in sorted(names & imported))
+    return importers
+
+
+def _imports(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Fn::ImportValue" and isinstance(value, str):
+                found.add(value)
+            else:
+                found.update(_imports(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.update(_imports(item))
+    return found
+
+
+def _fail(stack: Stack, status: str, reason: str) -> None:
+    log.error("stack %s: %s: %s", stack.name, status, reason)
+    stack.status = status
+    stack.stack_status_reason = reason
+    stack._add_stack_event(status, resource_status_reason=reason)
+
+
+def _record_resource_failure(stack: Stack, exc: BaseException) -> None:
+    """Add the resource-level FAILED event that ``cdk deploy`` prints."""
+    failed = _innermost(exc)
+    if not isinstance(failed, ResourceFailed):
+        return
+    from moto.cloudformation.models import Event
+
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=failed.logical_id,
+            physical_resource_id="",
+            resource_type=failed.resource_type,
+            resource_status=f"{stack.status.split('_')[0]}_FAILED",
+            resource_status_reason=failed.reason,
+            resource_properties=None,
+        )
+    )
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    while isinstance(exc.__cause__, ResourceFailed):
+        exc = exc.__cause__
+    return exc
+
+
+def _reason_of(exc: BaseException) -> str:
+    failed = _innermost(exc)
+    if isinstance(failed, ResourceFailed):
+        return f"Resource {failed.logical_id} ({failed.resource_type}) failed: {failed.reason}"
+    return _reason(exc)

@@ -1,0 +1,1 @@
+"""Lambda functions executed as local processes instead of moto's Docker containers."""
