@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -186,6 +186,15 @@ def split_bad_rows(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
     return good, bad
 
 
+def untyped_columns(df: DataFrame) -> set[str]:
+    """String columns without a single value: their inferred type carries no information."""
+    strings = [f.name for f in df.schema if isinstance(f.dataType, T.StringType)]
+    if not strings:
+        return set()
+    counts = df.agg(*(F.count(F.col(name)).alias(name) for name in strings)).first()
+    return {name for name in strings if not counts or counts[name] == 0}
+
+
 def summarize_bad_rows(bad: DataFrame) -> tuple[int, str | None]:
     """Count of bad rows and the first one in file order (None when there are none)."""
     count = bad.count()
@@ -253,7 +262,10 @@ def hive_columns(schema: T.StructType, exclude: Iterable[str] = (PARTITION_KEY,)
 
 
 def reconcile_columns(
-    existing: Sequence[dict], incoming: Sequence[dict], source_file: str
+    existing: Sequence[dict],
+    incoming: Sequence[dict],
+    source_file: str,
+    untyped: Collection[str] = (),
 ) -> list[dict]:
     """Merge a file's columns into the table's columns, or refuse with a precise message.
 
@@ -272,7 +284,7 @@ def reconcile_columns(
             new = {"Name": column["Name"], "Type": column["Type"]}
             merged.append(new)
             by_name[column["Name"].lower()] = new
-        elif current["Type"] != column["Type"]:
+        elif current["Type"] != column["Type"] and column["Name"] not in untyped:
             old_rank = _NUMERIC_RANK.get(current["Type"])
             new_rank = _NUMERIC_RANK.get(column["Type"])
             if old_rank is None or new_rank is None:
@@ -331,7 +343,13 @@ def get_table_columns(glue: Any, database: str, table: str) -> list[dict] | None
 
 
 def upsert_table(
-    glue: Any, database: str, table: str, columns: Sequence[dict], location: str, source_file: str
+    glue: Any,
+    database: str,
+    table: str,
+    columns: Sequence[dict],
+    location: str,
+    source_file: str,
+    untyped: Collection[str] = (),
 ) -> list[dict]:
     """Create the partitioned Parquet table, or add the file's new columns to it.
 
@@ -339,7 +357,7 @@ def upsert_table(
     that columns another run added meanwhile are kept. Returns the resulting columns.
     """
     existing = get_table_columns(glue, database, table)
-    merged = reconcile_columns(existing or [], columns, source_file)
+    merged = reconcile_columns(existing or [], columns, source_file, untyped)
     table_input = {
         "Name": table,
         "TableType": "EXTERNAL_TABLE",
@@ -454,8 +472,9 @@ def process_file(
             source_id=source_id,
         )
         file_columns = hive_columns(enriched.schema)
+        untyped = untyped_columns(good)
         table_columns = reconcile_columns(
-            get_table_columns(glue, database, dataset) or [], file_columns, source_path
+            get_table_columns(glue, database, dataset) or [], file_columns, source_path, untyped
         )
         output = conform_to_columns(enriched, table_columns)
 
@@ -474,7 +493,13 @@ def process_file(
         )
 
         columns = upsert_table(
-            glue, database, dataset, hive_columns(output.schema), dataset_location, source_path
+            glue,
+            database,
+            dataset,
+            hive_columns(output.schema),
+            dataset_location,
+            source_path,
+            untyped,
         )
         upsert_partition(
             glue,

@@ -111,6 +111,11 @@ class TestReconcileColumns:
         for part in ("amount", old, new, "s3://input-bucket/sales/f.csv"):
             assert part in message
 
+    def test_untyped_column_takes_the_table_type(self) -> None:
+        incoming = [{"Name": "id", "Type": "string"}, {"Name": "new", "Type": "string"}]
+        merged = fp.reconcile_columns(self.existing, incoming, "f", untyped={"id", "new"})
+        assert merged == [*self.existing, {"Name": "new", "Type": "string"}]
+
     def test_does_not_mutate_inputs(self) -> None:
         existing = [{"Name": "n", "Type": "int"}]
         fp.reconcile_columns(existing, [{"Name": "n", "Type": "bigint"}], "f")
