@@ -52,6 +52,14 @@ class TagsConfig(_Model):
     owner: TagValue
     cost_center: TagValue
 
+    def for_environment(self, environment: str) -> dict[str, str]:
+        return {
+            "Environment": environment,
+            "Project": self.project,
+            "Owner": self.owner,
+            "CostCenter": self.cost_center,
+        }
+
 
 class StageConfig(_Model):
     """One deployment target: where it lives and how much its data is worth keeping."""
@@ -74,9 +82,15 @@ class PipelineConfig(_Model):
 
 
 class GluelineConfig(_Model):
-    """A whole config file. `pipeline` is optional: only the aws config needs it."""
+    """A whole config file.
+
+    `delivery: direct` deploys each stage's stacks straight from the CLI (the local cloud);
+    `delivery: pipeline` synthesizes the delivery pipeline, which deploys the stages itself
+    and is the only path that needs the `pipeline` section.
+    """
 
     project: ResourceName
+    delivery: Literal["direct", "pipeline"]
     tags: TagsConfig
     stages: Annotated[dict[StageName, StageConfig], Field(min_length=1)]
     pipeline: PipelineConfig | None = None
@@ -92,7 +106,9 @@ class GluelineConfig(_Model):
     def require_pipeline(self) -> PipelineConfig:
         """The pipeline section, or an error naming it: only the aws app path needs it."""
         if self.pipeline is None:
-            raise ConfigError(f"{self.source}: pipeline is missing (needed to build the pipeline)")
+            raise ConfigError(
+                f"{self.source}: pipeline is missing (delivery: {self.delivery} needs it)"
+            )
         return self.pipeline
 
 
@@ -154,12 +170,7 @@ class StageSettings(StageConfig):
 
     @property
     def tag_values(self) -> dict[str, str]:
-        return {
-            "Environment": self.name,
-            "Project": self.tags.project,
-            "Owner": self.tags.owner,
-            "CostCenter": self.tags.cost_center,
-        }
+        return self.tags.for_environment(self.name)
 
 
 def load_config(name_or_path: str | Path, *, allow_placeholders: bool = False) -> GluelineConfig:
