@@ -54,3 +54,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert "AWS_ENDPOINT_URL" not in os.environ
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def awsglue_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """``caplog`` attached to the ``awsglue`` logger, which does not propagate to the root."""
+    import logging
+
+    logger = logging.getLogger("awsglue")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)

@@ -100,7 +100,10 @@ def test_parquet_write_partitioned_then_read_back_with_pyarrow(
     ]
     table = pq.read_table(out / "day=2024-01-01")
     assert table.column_names == ["id", "name"]
-    assert sorted(zip(table["id"].to_pylist(), table["name"].to_pylist())) == [(1, "a"), (2, "b")]
+    assert sorted(zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True)) == [
+        (1, "a"),
+        (2, "b"),
+    ]
     first_file = next((out / "day=2024-01-02").glob("*.parquet"))
     assert pq.ParquetFile(first_file).metadata.row_group(0).column(0).compression == "SNAPPY"
 
