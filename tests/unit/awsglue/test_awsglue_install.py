@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 AWSGLUE_LOCAL = Path(__file__).resolve().parents[3] / "glueline" / "awsglue_local"
 PROBE = (
     "import site, sys; site.addsitedir(sys.argv[1]); import awsglue.utils; print(awsglue.__file__)"
