@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +62,49 @@ def write_csv(tmp_path: Path):
         return path.as_uri()
 
     return _write
+
+
+@pytest.fixture
+def awsglue_stub(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Install a minimal stand-in for awsglue that parses arguments the way AWS's does.
+
+    Job scripts import awsglue only inside main(), so tests of main() install this instead.
+    AWS's getResolvedOptions always accepts ``--JOB_RUN_ID`` (reserved, optional) and makes
+    every requested option required; the stand-in records the job lifecycle calls.
+    """
+    calls: list[str] = []
+
+    def get_resolved_options(argv: list[str], options: list[str]) -> dict:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--JOB_RUN_ID", required=False)
+        for option in options:
+            parser.add_argument(f"--{option}", required=True)
+        return vars(parser.parse_known_args(argv[1:])[0])
+
+    class GlueContext:
+        def __init__(self, _sc: object) -> None:
+            self.spark_session = "spark"
+
+    class Job:
+        def __init__(self, _context: object) -> None:
+            pass
+
+        def init(self, name: str, _args: dict) -> None:
+            calls.append(f"init:{name}")
+
+        def commit(self) -> None:
+            calls.append("commit")
+
+    modules = {
+        "awsglue": types.ModuleType("awsglue"),
+        "awsglue.utils": types.SimpleNamespace(getResolvedOptions=get_resolved_options),
+        "awsglue.context": types.SimpleNamespace(GlueContext=GlueContext),
+        "awsglue.job": types.SimpleNamespace(Job=Job),
+        "pyspark.context": types.SimpleNamespace(
+            SparkContext=types.SimpleNamespace(getOrCreate=lambda: None)
+        ),
+    }
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr("boto3.client", lambda service: f"client:{service}")
+    return calls

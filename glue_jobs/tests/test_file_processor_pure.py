@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import ClassVar
 
 import pytest
@@ -162,3 +163,44 @@ def test_argv_value_reads_both_forms() -> None:
     assert fp._argv_value(argv, "JOB_RUN_ID") == "jr_1"
     assert fp._argv_value(argv, "bad_records") == "quarantine"
     assert fp._argv_value(argv, "missing") is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "bad_records", "label"),
+    [
+        ([], "fail", "file-processor"),
+        (
+            ["--bad_records", "quarantine", "--JOB_RUN_ID", "jr_9"],
+            "quarantine",
+            "file-processor:jr_9",
+        ),
+    ],
+)
+def test_main_passes_the_argument_contract(
+    monkeypatch: pytest.MonkeyPatch,
+    awsglue_stub: list[str],
+    extra: list[str],
+    bad_records: str,
+    label: str,
+) -> None:
+    seen: dict = {}
+    monkeypatch.setattr(
+        fp, "process_file", lambda *args, **kwargs: seen.update(args=args, **kwargs)
+    )
+    argv = [
+        "file_processor.py",
+        "--JOB_NAME", "file-processor",
+        "--source_path", "s3://input-bucket/sales/2024/data.csv",
+        "--output_bucket", "output-bucket",
+        "--database_name", "db",
+        "--dataset", "sales",
+        *extra,
+    ]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    fp.main()
+    assert seen["args"] == ("spark", "client:glue")
+    assert seen["source_path"] == "s3://input-bucket/sales/2024/data.csv"
+    assert seen["output_root"] == "s3://output-bucket"
+    assert (seen["database"], seen["dataset"]) == ("db", "sales")
+    assert (seen["bad_records"], seen["job_label"]) == (bad_records, label)
+    assert awsglue_stub == ["init:file-processor", "commit"]
