@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from awsglue import _catalog
 from awsglue._formats import flag, read_spec, write_spec
-from awsglue._storage import read_s3, write_s3
+from awsglue._storage import path_exists, read_s3, write_s3
 from awsglue.dynamicframe import DynamicFrame
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ class DynamicFrameReader:
         """Read a catalog table from its location, in its format, with its schema.
 
         The catalog's columns and partition keys are the schema, as for Athena and Glue, so
-        files written before a column was added read that column as null. The
+        files written before a column was added read that column as null, and a table whose
+        location holds no data yet reads as an empty frame rather than an error. The
         ``push_down_predicate`` filters on partition columns as on Glue (here it is applied
         as a filter after partition discovery rather than as listing-time pruning).
         """
@@ -72,12 +73,16 @@ class DynamicFrameReader:
         table = _catalog.get_table(database, table_name, catalog_id)
         glue_format = _catalog.table_format(table)
         spec = read_spec(glue_format, _catalog.table_format_options(table))
-        connection = {"paths": [table["StorageDescriptor"]["Location"]]}
-        if additional_options and flag(additional_options.get("recurse", False)):
-            connection["recurse"] = True
-        df = read_s3(
-            self._glue_context.spark_session, connection, spec, _catalog.table_schema_ddl(table)
-        )
+        location = table["StorageDescriptor"]["Location"]
+        schema_ddl = _catalog.table_schema_ddl(table)
+        spark = self._glue_context.spark_session
+        if not path_exists(spark, location):
+            df = spark.createDataFrame([], schema_ddl)
+        else:
+            connection = {"paths": [location]}
+            if additional_options and flag(additional_options.get("recurse", False)):
+                connection["recurse"] = True
+            df = read_s3(spark, connection, spec, schema_ddl)
         if push_down_predicate:
             df = df.where(push_down_predicate)
         return DynamicFrame(df, self._glue_context, transformation_ctx)

@@ -70,6 +70,14 @@ def read_s3(
     return frame
 
 
+def path_exists(spark: SparkSession, path: str) -> bool:
+    """Return whether anything exists at ``path``, asking the Hadoop file system Spark uses."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    return bool(hadoop_path.getFileSystem(conf).exists(hadoop_path))
+
+
 def write_s3(df: DataFrame, path: str, spec: WriteSpec, partition_keys: Sequence[str]) -> None:
     """Append ``df`` under ``path``, in Hive-style ``key=value`` directories when partitioned."""
     writer = df.write.mode("append").format(spec.source).options(**spec.options)

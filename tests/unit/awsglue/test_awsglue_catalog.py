@@ -197,3 +197,52 @@ def test_update_catalog_without_catalog_info_is_an_error(
 def test_missing_table_raises_glue_not_found(glue_context: GlueContext, glue: object) -> None:
     with pytest.raises(glue.exceptions.EntityNotFoundException):
         glue_context.create_dynamic_frame.from_catalog(database=DB, table_name="absent")
+
+
+def test_from_catalog_reads_a_crawled_csv_table_with_catalog_types(
+    glue_context: GlueContext, glue: object, tmp_path: Path
+) -> None:
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "a.csv").write_text("id|amount\n7|1.25\n")
+    glue.create_table(
+        DatabaseName=DB,
+        TableInput={
+            "Name": "crawled",
+            "Parameters": {"classification": "csv", "skip.header.line.count": "1"},
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "string"}, {"Name": "amount", "Type": "double"}],
+                "Location": f"file://{tmp_path}/csv",
+                "SerdeInfo": {
+                    "SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                    "Parameters": {"field.delim": "|"},
+                },
+            },
+        },
+    )
+
+    df = glue_context.create_dynamic_frame.from_catalog(database=DB, table_name="crawled").toDF()
+
+    assert df.schema.simpleString() == "struct<id:string,amount:double>"
+    assert [tuple(row) for row in df.collect()] == [("7", 1.25)]
+
+
+def test_from_catalog_of_a_table_without_data_is_empty(
+    glue_context: GlueContext, glue: object, tmp_path: Path
+) -> None:
+    glue.create_table(
+        DatabaseName=DB,
+        TableInput={
+            "Name": "fresh",
+            "Parameters": {"classification": "parquet"},
+            "PartitionKeys": [{"Name": "day", "Type": "string"}],
+            "StorageDescriptor": {
+                "Columns": [{"Name": "id", "Type": "bigint"}],
+                "Location": f"file://{tmp_path}/not-yet-written",
+            },
+        },
+    )
+
+    frame = glue_context.create_dynamic_frame.from_catalog(database=DB, table_name="fresh")
+
+    assert frame.count() == 0
+    assert frame.toDF().columns == ["id", "day"]
