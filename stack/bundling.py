@@ -13,7 +13,6 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import jsii
 from aws_cdk import BundlingOptions, ILocalBundling
@@ -55,7 +54,7 @@ class LocalPythonBundling:
         self.package = package
         self.requirements = tuple(requirements)
 
-    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
         if self.requirements:
             subprocess.run(
                 [

@@ -18,8 +18,12 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 
+NAG_PACK = "AwsSolutions"
+
+
 def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    """Acknowledge a finding under the pack's prefix, the id cdk-nag's report asks for."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{NAG_PACK}::{rule_id}", reason=reason))
 
 
 def acknowledge_wildcard_resource(scope: IConstruct, resource: str, reason: str) -> None:
