@@ -48,16 +48,6 @@ ACCESS_LOG_EXPIRATION = Duration.days(90)
 FAILED_GLUE_STATES = ["FAILED", "TIMEOUT", "ERROR"]
 BUCKET_NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 
-OUTPUT_KEYS = (
-    "InputBucketName",
-    "OutputBucketName",
-    "AssetsBucketName",
-    "GlueDatabaseName",
-    "GlueRoleArn",
-    "TriggerFunctionName",
-    "AlertsTopicArn",
-)
-
 
 class InfrastructureStack(Stack):
     def __init__(
@@ -376,7 +366,6 @@ class InfrastructureStack(Stack):
             "CDK's own bucket-notification handler; its role is created by aws-cdk-lib and "
             "only writes its own logs with this policy.",
         )
-        self.failures_queue = failures
         return function
 
     def _alarms(self) -> None:

@@ -17,7 +17,6 @@ from aws_cdk import Acknowledgment, IAspect, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-
 NAG_PACK = "AwsSolutions"
 
 
