@@ -117,6 +117,20 @@ def processing_job_label(job_name: str, run_id: str | None) -> str:
     return f"{job_name}:{run_id}" if run_id else job_name
 
 
+def check_readable_path(path: str) -> None:
+    """Refuse keys holding Hadoop glob characters (``[]{}*?\\``) with a clear message.
+
+    Spark treats them as a pattern. Escaping them works for plain reads, but Spark's multiLine
+    CSV schema inference globs the resolved path a second time and then finds no file, so
+    such a key would otherwise fail with a misleading "matches 0 files".
+    """
+    if re.search(r"[\[\]{}*?\\]", path):
+        raise ValueError(
+            f"Input key {path} contains one of []{{}}*?\\, which Spark reads as a glob "
+            "pattern; rename the object"
+        )
+
+
 def ensure_not_empty(spark: SparkSession, path: str) -> None:
     """Fail with the file's name on a 0-byte object.
 
@@ -147,6 +161,7 @@ def read_csv(spark: SparkSession, path: str) -> ParsedCsv:
     reference only the corrupt-record column, and caching keeps column pruning from changing
     what counts as malformed.
     """
+    check_readable_path(path)
     ensure_not_empty(spark, path)
     inferred = spark.read.options(**CSV_OPTIONS).option("inferSchema", "true").csv(path).schema
     if not inferred.fields:

@@ -53,13 +53,13 @@ def glue(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 @pytest.fixture
 def write_csv(tmp_path: Path):
-    """Write bytes or text to a CSV file under tmp_path and return its file:// URI."""
+    """Write a CSV under tmp_path; return its file:// path, unencoded like a decoded S3 key."""
 
     def _write(name: str, content: str | bytes) -> str:
         path = tmp_path / "input" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        return path.as_uri()
+        return f"file://{path}"
 
     return _write
 

@@ -62,6 +62,16 @@ class TestSourceId:
         assert len(source_id) <= 80 + 1 + 12
 
 
+@pytest.mark.parametrize("key", ["sales[1].csv", "a{b}.csv", "x*.csv", "why?.csv", "a\\b.csv"])
+def test_glob_characters_in_keys_are_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="glob"):
+        fp.check_readable_path(f"s3://bucket/in/{key}")
+
+
+def test_plain_keys_are_accepted() -> None:
+    fp.check_readable_path("s3://bucket/in/Sales 2024 (final) #2 é.csv")
+
+
 def test_processing_job_label() -> None:
     assert fp.processing_job_label("file-processor", "jr_123") == "file-processor:jr_123"
     assert fp.processing_job_label("file-processor", None) == "file-processor"

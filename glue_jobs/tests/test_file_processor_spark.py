@@ -51,6 +51,10 @@ class TestReadCsv:
         path = write_csv("bom.csv", b"\xef\xbb\xbfID,Name\n1,Ana\n2,Jos\xc3\xa9\n")
         assert good_rows(spark, path) == [{"id": 1, "name": "Ana"}, {"id": 2, "name": "José"}]
 
+    def test_key_with_spaces_and_unicode(self, spark: SparkSession, write_csv) -> None:
+        path = write_csv("Sales 2024 (final) #2 é.csv", "id\n1\n")
+        assert good_rows(spark, path) == [{"id": 1}]
+
     def test_quoted_newlines_commas_and_doubled_quotes(
         self, spark: SparkSession, write_csv
     ) -> None:
