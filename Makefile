@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==25.3
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# glueline's awsglue for plain PySpark, appended to sys.path so a real awsglue wins
+	echo "$(CURDIR)/glueline/awsglue_local" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/glueline_awsglue_local.pth"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

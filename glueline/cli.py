@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+from pathlib import Path
 
+from glueline import cdk_local
 from glueline.cloud import process
-from glueline.cloud.settings import CloudSettings
+from glueline.cloud.settings import CloudSettings, client_environment
 
 
 def _up(settings: CloudSettings) -> int:
@@ -29,10 +32,23 @@ def _status(settings: CloudSettings) -> int:
     return 0 if current.running else 3
 
 
+def _env(settings: CloudSettings) -> int:
+    for name, value in client_environment(settings.endpoint_url).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def _cdk(settings: CloudSettings, arguments: list[str]) -> int:
+    if not process.status(settings).running:
+        raise process.CloudError("the local cloud is not running; start it with `glueline up`")
+    return cdk_local.run_cdklocal(settings, arguments, Path.cwd())
+
+
 COMMANDS = {
     "up": (_up, "start the local cloud in the background on http://localhost:4566"),
     "down": (_down, "stop the local cloud and every process it started"),
     "status": (_status, "say whether the local cloud runs, and where its log and state live"),
+    "env": (_env, "print shell exports that point AWS SDKs and CLIs at the local cloud"),
 }
 
 
@@ -41,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
+    cdk = commands.add_parser("cdk", help="run cdklocal against the local cloud")
+    cdk.add_argument("arguments", nargs=argparse.REMAINDER, help="arguments for cdklocal")
     args = parser.parse_args(argv)
     settings = CloudSettings.from_environment()
     try:
+        if args.command == "cdk":
+            return _cdk(settings, args.arguments)
         return COMMANDS[args.command][0](settings)
     except process.CloudError as error:
         print(f"glueline: {error}", file=sys.stderr)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,13 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.utils import generate_stack_id
 
-from glueline.cloud.cloudformation import custom_resources, glue_resources, lambda_resources
+from glueline.cloud.cloudformation import (
+    alarm_resources,
+    custom_resources,
+    glue_resources,
+    lambda_resources,
+    policy_resources,
+)
 from glueline.cloud.settings import CloudSettings
 
 log = logging.getLogger("glueline.cloudformation")
@@ -40,7 +47,12 @@ ADDED_MODELS = (
     glue_resources.GlueTable,
     glue_resources.GlueJob,
     lambda_resources.EventInvokeConfig,
+    policy_resources.BucketPolicy,
+    policy_resources.QueuePolicy,
+    policy_resources.TopicPolicy,
+    alarm_resources.MetricAlarm,
 )
+ADDED_MODELS_BY_TYPE = {model.cloudformation_type(): model for model in ADDED_MODELS}
 
 
 class ResourceFailed(Exception):
@@ -67,6 +79,9 @@ def install(settings: CloudSettings, executor: Any) -> None:
     """Patch moto's CloudFormation; idempotent only in the sense that it runs once."""
     custom_resources.ProviderConnection.endpoint_url = settings.endpoint_url
     custom_resources.ProviderConnection.executor = executor
+    _import_moto_models()
+    for ignored in IGNORED_TYPES:
+        warnings.filterwarnings("ignore", message=f"Tried to parse {ignored}")
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
     parsing.resource_class_from_type = _resource_class_from_type
@@ -79,6 +94,24 @@ def install(settings: CloudSettings, executor: Any) -> None:
     Stack.stack_status_reason = None
 
 
+def _import_moto_models() -> None:
+    """Import every moto service's models so their CloudFormation types are registered.
+
+    moto registers a type when the module defining its model is imported, which in server
+    mode happens on a service's first request: without this, a queue would be "unsupported"
+    until someone had called SQS.
+    """
+    import importlib
+
+    from moto.backend_index import backend_url_patterns
+
+    for service, _ in backend_url_patterns:
+        try:
+            importlib.import_module(f"moto.{service}.models")
+        except ImportError:
+            log.debug("moto service %s has no models module", service)
+
+
 def _resource_class_from_type(resource_type: str) -> type | None:
     if resource_type in IGNORED_TYPES:
         return None
@@ -86,7 +119,7 @@ def _resource_class_from_type(resource_type: str) -> type | None:
         "AWS::CloudFormation::CustomResource"
     ):
         return custom_resources.LambdaBackedCustomResource
-    model = parsing.get_model_map().get(resource_type)
+    model = ADDED_MODELS_BY_TYPE.get(resource_type) or parsing.get_model_map().get(resource_type)
     if model is None:
         raise UnsupportedResourceType(resource_type)
     return model

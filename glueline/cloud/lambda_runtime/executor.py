@@ -31,7 +31,7 @@ from glueline.cloud.settings import CloudSettings, client_environment
 
 log = logging.getLogger("glueline.lambda")
 
-NODE_BOOTSTRAP = Path(__file__).with_name("node_bootstrap.js")
+NODE_BOOTSTRAP = Path(__file__).parent.parent / "node" / "lambda_bootstrap.js"
 #: AWS returns the last 4 KB of the log when a caller asks for ``LogType=Tail``.
 LOG_TAIL_BYTES = 4096
 

@@ -4,29 +4,22 @@
 // async or callback style) and writes the outcome as JSON to GLUELINE_RESULT_FILE, so that
 // stdout and stderr stay the function's log, as in AWS.
 //
-// Inside AWS every service endpoint is HTTPS on port 443 and every `*.amazonaws.com` name
-// resolves. Locally the one endpoint is plain HTTP on GLUELINE_ENDPOINT_PORT, so HTTPS
-// requests to the local host go there over HTTP, and `*.localhost` names (S3's
-// virtual-hosted buckets) resolve to the loopback address.
+// Inside AWS every service endpoint is HTTPS on port 443. Locally the one endpoint is plain
+// HTTP on GLUELINE_ENDPOINT_PORT, so HTTPS requests to the local host (such as a custom
+// resource's response, which CDK's handlers always send with `https.request` and no port)
+// go there over HTTP.
 "use strict";
+
+require("./localhost_dns");
 
 const fs = require("fs");
 const path = require("path");
-const dns = require("dns");
 const http = require("http");
 const https = require("https");
 const { pathToFileURL } = require("url");
 
 const endpointPort = Number(process.env.GLUELINE_ENDPOINT_PORT);
 const isLocalHost = (host) => host === "localhost" || (host || "").endsWith(".localhost");
-
-const originalLookup = dns.lookup;
-dns.lookup = function lookup(hostname, options, callback) {
-  if (isLocalHost(hostname) && hostname !== "localhost") {
-    return originalLookup.call(dns, "localhost", options, callback);
-  }
-  return originalLookup.call(dns, hostname, options, callback);
-};
 
 const originalHttpsRequest = https.request;
 https.request = function request(options, ...rest) {

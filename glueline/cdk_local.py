@@ -1,0 +1,51 @@
+"""Running ``cdklocal`` (aws-cdk-local) against the glueline local cloud."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from glueline.cloud.process import CloudError
+from glueline.cloud.settings import LOCAL_ACCOUNT_ID, LOCAL_REGION, CloudSettings, client_environment
+
+LOCALHOST_DNS = Path(__file__).parent / "cloud" / "node" / "localhost_dns.js"
+
+
+def cdklocal_environment(settings: CloudSettings) -> dict[str, str]:
+    """The environment under which ``cdklocal`` deploys to this cloud.
+
+    aws-cdk-local defaults to ``localhost.localstack.cloud``, a public DNS name; glueline
+    points every endpoint, S3's included, at ``localhost`` and lets Node resolve the
+    bucket subdomains the CDK CLI uses for asset uploads.
+    """
+    node_options = os.environ.get("NODE_OPTIONS", "")
+    return {
+        **os.environ,
+        **client_environment(settings.endpoint_url),
+        "AWS_ENDPOINT_URL_S3": settings.endpoint_url,
+        "CDK_DEFAULT_ACCOUNT": LOCAL_ACCOUNT_ID,
+        "CDK_DEFAULT_REGION": LOCAL_REGION,
+        "NODE_OPTIONS": f"{node_options} --require {LOCALHOST_DNS}".strip(),
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "AWS_SDK_JS_SUPPRESS_NODE_WARNING": "1",
+    }
+
+
+def find_cdklocal(project_dir: Path) -> str:
+    local = project_dir / "node_modules" / ".bin" / "cdklocal"
+    if local.exists():
+        return str(local)
+    on_path = shutil.which("cdklocal")
+    if on_path:
+        return on_path
+    raise CloudError(
+        "cdklocal was not found in ./node_modules/.bin or on PATH; run `make setup` "
+        "(it installs aws-cdk and aws-cdk-local from package.json)"
+    )
+
+
+def run_cdklocal(settings: CloudSettings, arguments: list[str], project_dir: Path) -> int:
+    command = [find_cdklocal(project_dir), *arguments]
+    return subprocess.run(command, cwd=project_dir, env=cdklocal_environment(settings)).returncode
