@@ -345,16 +345,20 @@ def _storage_descriptor(columns: Sequence[dict], location: str) -> dict[str, Any
     }
 
 
-def get_table_columns(glue: Any, database: str, table: str) -> list[dict] | None:
-    """The table's data columns, or None if the table does not exist yet."""
+def get_table(glue: Any, database: str, table: str) -> dict | None:
+    """The catalog table, or None if it does not exist yet."""
     try:
-        response = glue.get_table(DatabaseName=database, Name=table)
+        return glue.get_table(DatabaseName=database, Name=table)["Table"]
     except glue.exceptions.EntityNotFoundException:
         return None
-    return [
-        {"Name": c["Name"], "Type": c["Type"]}
-        for c in response["Table"].get("StorageDescriptor", {}).get("Columns", [])
-    ]
+
+
+def table_columns(table: dict | None) -> list[dict] | None:
+    """A table's data columns as ``Name``/``Type`` pairs (None for a missing table)."""
+    if table is None:
+        return None
+    columns = table.get("StorageDescriptor", {}).get("Columns", [])
+    return [{"Name": c["Name"], "Type": c["Type"]} for c in columns]
 
 
 def upsert_table(
@@ -369,14 +373,17 @@ def upsert_table(
     """Create the partitioned Parquet table, or add the file's new columns to it.
 
     The table is read again right before the update (not reused from the pre-write check) so
-    that columns another run added meanwhile are kept. Returns the resulting columns.
+    that columns another run added meanwhile are kept; table parameters set by other tools
+    are kept too. Returns the resulting columns.
     """
-    existing = get_table_columns(glue, database, table)
+    current = get_table(glue, database, table)
+    existing = table_columns(current)
     merged = reconcile_columns(existing or [], columns, source_file, untyped)
     table_input = {
         "Name": table,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": {
+            **(current or {}).get("Parameters", {}),
             "classification": "parquet",
             "EXTERNAL": "TRUE",
             "parquet.compression": "SNAPPY",
@@ -488,10 +495,13 @@ def process_file(
         )
         file_columns = hive_columns(enriched.schema)
         untyped = untyped_columns(good)
-        table_columns = reconcile_columns(
-            get_table_columns(glue, database, dataset) or [], file_columns, source_path, untyped
+        target_columns = reconcile_columns(
+            table_columns(get_table(glue, database, dataset)) or [],
+            file_columns,
+            source_path,
+            untyped,
         )
-        output = conform_to_columns(enriched, table_columns)
+        output = conform_to_columns(enriched, target_columns)
 
         if bad_count:
             bad.write.mode("overwrite").text(rejected_location)

@@ -285,6 +285,15 @@ def test_upsert_table_creates_then_adds_column(glue: Any) -> None:
     assert table["PartitionKeys"] == [{"Name": "source_id", "Type": "string"}]
     assert table["StorageDescriptor"]["InputFormat"].endswith("MapredParquetInputFormat")
 
+    glue.update_table(
+        DatabaseName="db",
+        TableInput={
+            "Name": "people",
+            "Parameters": {**table["Parameters"], "owner_team": "data"},
+            "StorageDescriptor": table["StorageDescriptor"],
+            "PartitionKeys": table["PartitionKeys"],
+        },
+    )
     fp.upsert_table(
         glue,
         "db",
@@ -295,6 +304,8 @@ def test_upsert_table_creates_then_adds_column(glue: Any) -> None:
     )
     table = glue.get_table(DatabaseName="db", Name="people")["Table"]
     assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == ["id", "email"]
+    assert table["Parameters"]["owner_team"] == "data"
+    assert table["Parameters"]["classification"] == "parquet"
 
     fp.upsert_partition(glue, "db", "people", "a-1", columns, f"{location}source_id=a-1/")
     fp.upsert_partition(glue, "db", "people", "a-1", columns, f"{location}source_id=a-1/v2/")
