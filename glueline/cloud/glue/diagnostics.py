@@ -1,0 +1,82 @@
+"""Turns a finished driver's exit status and stderr into Glue's one-line ``ErrorMessage``.
+
+AWS Glue reports the exception that ended the script (``ValueError: bad input``), not the
+whole log, so the last Python traceback in stderr is what counts; Spark's log lines that
+surround it are noise. For a JVM error surfaced through Py4J the Java exception line is
+the useful one, since the Python side only says which call failed.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+
+TRACEBACK_HEADER = "Traceback (most recent call last):"
+#: AWS truncates long messages; keep ours readable in a console too.
+MAX_MESSAGE_LENGTH = 2048
+_EXCEPTION_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
+_PY4J_ERROR = "Py4JJavaError"
+
+
+def error_from_traceback(stderr: str) -> str | None:
+    """``Type: message`` of the last traceback in ``stderr``; ``None`` if there is none.
+
+    Module prefixes are dropped (``pyspark.errors...AnalysisException`` reads as
+    ``AnalysisException``), as Glue's console shows it.
+    """
+    lines = stderr.splitlines()
+    starts = [index for index, line in enumerate(lines) if line.strip() == TRACEBACK_HEADER]
+    if not starts:
+        return None
+    for index in range(starts[-1] + 1, len(lines)):
+        line = lines[index]
+        if not line or line[0].isspace():
+            continue
+        match = _EXCEPTION_LINE.match(line.strip())
+        if match is None:
+            continue
+        type_name = match["type"].rsplit(".", 1)[-1]
+        message = (match["message"] or "").strip()
+        if type_name == _PY4J_ERROR:
+            java_line = _java_exception_line(lines[index + 1 :])
+            if java_line:
+                return _truncate(java_line)
+        return _truncate(f"{type_name}: {message}" if message else type_name)
+    return None
+
+
+def _java_exception_line(lines: list[str]) -> str | None:
+    """Py4J prints the Java exception on the line after its own, prefixed with ``: ``."""
+    for line in lines:
+        if line.startswith(": "):
+            return line[2:].strip()
+        if line.startswith("\tat "):
+            return None
+    return None
+
+
+def failure_message(return_code: int, stderr: str) -> str:
+    """Why a driver that exited with ``return_code`` (non-zero) failed, in one line."""
+    from_traceback = error_from_traceback(stderr)
+    if from_traceback:
+        return from_traceback
+    if return_code < 0:
+        name = _signal_name(-return_code)
+        return f"Driver process was killed by signal {name} before the job finished"
+    return (
+        f"Driver process exited with code {return_code} without a Python traceback; "
+        "see the /aws-glue/jobs/error log stream of this run"
+    )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def _truncate(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_LENGTH:
+        return message
+    return message[: MAX_MESSAGE_LENGTH - 3] + "..."
