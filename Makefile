@@ -33,8 +33,16 @@ $(JARS)/.installed:
 	mvn -q dependency:copy -Dartifact=com.amazonaws:aws-java-sdk-bundle:$(AWS_SDK_BUNDLE_VERSION) -DoutputDirectory=$(JARS)
 	touch $@
 
-up: setup  ## start the local cloud on http://localhost:4566
+up: setup  ## start the local cloud on http://localhost:4566 and deploy the local stacks
 	$(BIN)/glueline up
+	$(BIN)/glueline deploy
+
+deploy: setup  ## (re)deploy the local stage's stacks to the running local cloud
+	$(BIN)/glueline deploy
+
+synth: setup  ## synthesize every stack of every configured stage, the pipeline included
+	cdk synth -c config=local -q
+	cdk synth -c config=aws -c allow_placeholders=true -q
 
 down:  ## stop the local cloud
 	$(BIN)/glueline down

@@ -10,6 +10,7 @@ from pathlib import Path
 from glueline.cloud.process import CloudError
 from glueline.cloud.settings import LOCAL_ACCOUNT_ID, LOCAL_REGION, CloudSettings, client_environment
 
+BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 LOCALHOST_DNS = Path(__file__).parent / "cloud" / "node" / "localhost_dns.js"
 
 
@@ -49,3 +50,48 @@ def find_cdklocal(project_dir: Path) -> str:
 def run_cdklocal(settings: CloudSettings, arguments: list[str], project_dir: Path) -> int:
     command = [find_cdklocal(project_dir), *arguments]
     return subprocess.run(command, cwd=project_dir, env=cdklocal_environment(settings)).returncode
+
+
+def is_bootstrapped(settings: CloudSettings) -> bool:
+    import boto3
+
+    ssm = boto3.client("ssm", **_client_arguments(settings))
+    try:
+        ssm.get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)
+    except ssm.exceptions.ParameterNotFound:
+        return False
+    return True
+
+
+def deploy_local_stage(settings: CloudSettings, project_dir: Path) -> int:
+    """Bootstrap once, then deploy every stack of the local config with ``cdklocal``."""
+    if not is_bootstrapped(settings):
+        code = run_cdklocal(
+            settings, ["bootstrap", f"aws://{LOCAL_ACCOUNT_ID}/{LOCAL_REGION}"], project_dir
+        )
+        if code != 0:
+            return code
+    return run_cdklocal(
+        settings,
+        [
+            "deploy",
+            "--all",
+            "-c",
+            "config=local",
+            "--require-approval",
+            "never",
+            "--outputs-file",
+            str(settings.state_dir / "outputs.json"),
+        ],
+        project_dir,
+    )
+
+
+def _client_arguments(settings: CloudSettings) -> dict[str, str]:
+    env = client_environment(settings.endpoint_url)
+    return {
+        "endpoint_url": settings.endpoint_url,
+        "region_name": env["AWS_REGION"],
+        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+    }

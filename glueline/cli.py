@@ -44,10 +44,17 @@ def _cdk(settings: CloudSettings, arguments: list[str]) -> int:
     return cdk_local.run_cdklocal(settings, arguments, Path.cwd())
 
 
+def _deploy(settings: CloudSettings) -> int:
+    if not process.status(settings).running:
+        raise process.CloudError("the local cloud is not running; start it with `glueline up`")
+    return cdk_local.deploy_local_stage(settings, Path.cwd())
+
+
 COMMANDS = {
     "up": (_up, "start the local cloud in the background on http://localhost:4566"),
     "down": (_down, "stop the local cloud and every process it started"),
     "status": (_status, "say whether the local cloud runs, and where its log and state live"),
+    "deploy": (_deploy, "bootstrap and deploy the local stage's stacks with cdklocal"),
     "env": (_env, "print shell exports that point AWS SDKs and CLIs at the local cloud"),
 }
 

@@ -65,6 +65,8 @@ def add_direct_stacks(
         glue_jobs_dir=glue_jobs_dir,
         env=environment_of(settings),
     )
+    # The application imports the infrastructure's exports by name, which CDK cannot see.
+    application.add_stack_dependency(infrastructure)
     return infrastructure, application
 
 

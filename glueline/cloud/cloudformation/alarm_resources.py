@@ -50,7 +50,7 @@ class MetricAlarm(CloudFormationModel):
             statistic=properties.get("Statistic", ""),
             description=properties.get("AlarmDescription", ""),
             dimensions=[
-                {"name": d["Name"], "value": d["Value"]} for d in properties.get("Dimensions", [])
+                {"Name": d["Name"], "Value": d["Value"]} for d in properties.get("Dimensions", [])
             ],
             alarm_actions=properties.get("AlarmActions", []),
             ok_actions=properties.get("OKActions", []),

@@ -64,6 +64,19 @@ class ProviderConnection:
     executor: Any = None
 
 
+def as_sent_by_cloudformation(value: Any) -> Any:
+    """Scalars as strings, the way CloudFormation hands properties to custom resources."""
+    if isinstance(value, dict):
+        return {key: as_sent_by_cloudformation(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_sent_by_cloudformation(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
 def _send_request(
     request_type: str,
     account_id: str,
@@ -93,12 +106,12 @@ def _send_request(
         "RequestId": request_id,
         "LogicalResourceId": logical_id,
         "ResourceType": resource_type,
-        "ResourceProperties": properties,
+        "ResourceProperties": as_sent_by_cloudformation(properties),
     }
     if physical_resource_id is not None:
         event["PhysicalResourceId"] = physical_resource_id
     if old_properties is not None:
-        event["OldResourceProperties"] = old_properties
+        event["OldResourceProperties"] = as_sent_by_cloudformation(old_properties)
     RESPONSES.expect(request_id)
     result = ProviderConnection.executor.invoke(function, json.dumps(event))
     response = RESPONSES.take(request_id, RESPONSE_GRACE_SECONDS)

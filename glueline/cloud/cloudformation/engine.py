@@ -27,6 +27,7 @@ from glueline.cloud.cloudformation import (
     custom_resources,
     glue_resources,
     lambda_resources,
+    moto_fixes,
     policy_resources,
 )
 from glueline.cloud.settings import CloudSettings
@@ -84,6 +85,7 @@ def install(settings: CloudSettings, executor: Any) -> None:
         warnings.filterwarnings("ignore", message=f"Tried to parse {ignored}")
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
+    moto_fixes.install()
     parsing.resource_class_from_type = _resource_class_from_type
     parsing.parse_and_create_resource = _reporting_failures(parsing.parse_and_create_resource)
     parsing.parse_and_update_resource = _update_or_replace
@@ -260,15 +262,17 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             message=f"Export {importers[0][0]} cannot be deleted as it is in use by "
             f"{importers[0][1]}",
         )
+    export_names = [export.name for export in stack.exports] if stack.template_dict else []
     stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
     failures = _delete_resources(stack)
     if failures:
         _fail(stack, "DELETE_FAILED", "The following resource(s) failed to delete: " + failures)
         return
-    for export in stack.exports if stack.template_dict else []:
-        self.exports.pop(export.name, None)
+    for name in export_names:
+        self.exports.pop(name, None)
     stack.status = "DELETE_COMPLETE"
     stack._add_stack_event("DELETE_COMPLETE")
+    _forget_resources(stack)
     self.stacks.pop(stack.stack_id, None)
     self.deleted_stacks[stack.stack_id] = stack
 
@@ -298,6 +302,7 @@ def _provision_new_stack(
         reason = "Rollback requested by user." if not failures else f"Rollback failed: {failures}"
         stack.status = "ROLLBACK_COMPLETE" if not failures else "ROLLBACK_FAILED"
         stack._add_stack_event(stack.status, resource_status_reason=reason)
+        _forget_resources(stack)
         return
     stack.status = "CREATE_COMPLETE"
     stack._add_stack_event("CREATE_COMPLETE")
@@ -360,6 +365,18 @@ def _delete_resources(stack: Stack) -> str:
         else:
             parsed.pop(logical_id, None)
     return "; ".join(failures)
+
+
+def _forget_resources(stack: Stack) -> None:
+    """Empty the lazy maps, so that reading a gone stack's outputs creates nothing again.
+
+    moto's resource map creates a resource on first access; after a rollback or deletion
+    an output read would otherwise resurrect what was just deleted.
+    """
+    from moto.cloudformation.parsing import OutputMap
+
+    stack.resource_map._resource_json_map = {}
+    stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
 
 
 def dependency_order(resources: dict[str, Any]) -> list[str]:

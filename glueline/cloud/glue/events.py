@@ -8,7 +8,6 @@ their targets (SQS, log groups, other buses).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from glueline.cloud.glue.state import JobRun, event_message, event_severity
@@ -18,7 +17,11 @@ DETAIL_TYPE = "Glue Job State Change"
 
 
 def state_change_entry(run: JobRun) -> dict[str, Any]:
-    """The ``PutEvents`` entry AWS Glue would send for the run's current state."""
+    """The ``PutEvents`` entry AWS Glue would send for the run's current state.
+
+    No ``Time``: moto's default target template splices the time in unquoted, so only its
+    own numeric time survives delivery to SQS.
+    """
     detail = {
         "jobName": run.job_name,
         "severity": event_severity(run.state),
@@ -31,7 +34,6 @@ def state_change_entry(run: JobRun) -> dict[str, Any]:
         "DetailType": DETAIL_TYPE,
         "Detail": json.dumps(detail),
         "Resources": [],
-        "Time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

@@ -1,0 +1,125 @@
+"""Integration fixtures: one real local cloud per test session, reached over HTTP."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from glueline.cloud.settings import CloudSettings, client_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_glueline(settings: CloudSettings, *arguments: str, **kwargs: Any):
+    """Run the ``glueline`` CLI against the test cloud."""
+    env = {
+        **os.environ,
+        "GLUELINE_PORT": str(settings.port),
+        "GLUELINE_STATE_DIR": str(settings.state_dir),
+        **kwargs.pop("env", {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "glueline.cli", *arguments],
+        cwd=kwargs.pop("cwd", PROJECT_ROOT),
+        env=env,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudSettings]:
+    """A local cloud on a free port with its own state, so a developer's cloud is untouched."""
+    settings = CloudSettings(port=_free_port(), state_dir=tmp_path_factory.mktemp("cloud"))
+    started = run_glueline(settings, "up", env={"GLUELINE_LAMBDA_RETRY_DELAYS": "0.2"})
+    assert started.returncode == 0, started.stderr
+    yield settings
+    run_glueline(settings, "down")
+
+
+@pytest.fixture(scope="session")
+def aws(local_cloud: CloudSettings) -> Callable[[str], Any]:
+    """boto3 clients for the local cloud: ``aws("s3").list_buckets()``."""
+    env = client_environment(local_cloud.endpoint_url)
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    )
+    return lambda service: session.client(service, endpoint_url=local_cloud.endpoint_url)
+
+
+@pytest.fixture(scope="session")
+def cloud_log(local_cloud: CloudSettings) -> Callable[[], str]:
+    return lambda: local_cloud.log_file.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def glueline_cli(local_cloud: CloudSettings) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``glueline`` subcommands against the session's cloud."""
+    return lambda *arguments, **kwargs: run_glueline(local_cloud, *arguments, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def lambda_role(aws: Callable[[str], Any]) -> str:
+    role = aws("iam").create_role(
+        RoleName="glueline-test-lambda-role",
+        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
+    )
+    return role["Role"]["Arn"]
+
+
+@pytest.fixture(scope="session")
+def create_function(aws: Callable[[str], Any], lambda_role: str) -> Callable[..., str]:
+    """Create a function from source files; returns its ARN."""
+
+    def create(name: str, files: dict[str, str], handler: str, **settings: Any) -> str:
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for file_name, source in files.items():
+                zipped.writestr(file_name, source)
+        settings.setdefault("Runtime", "python3.11")
+        response = aws("lambda").create_function(
+            FunctionName=name,
+            Role=lambda_role,
+            Handler=handler,
+            Code={"ZipFile": archive.getvalue()},
+            **settings,
+        )
+        return response["FunctionArn"]
+
+    return create
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s: {condition.__doc__ or condition}")
+
+
+@pytest.fixture(scope="session")
+def eventually() -> Callable[..., Any]:
+    return wait_for
