@@ -16,6 +16,8 @@ TRACEBACK_HEADER = "Traceback (most recent call last):"
 MAX_MESSAGE_LENGTH = 2048
 _EXCEPTION_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
 _PY4J_ERROR = "Py4JJavaError"
+#: Shells and PySpark report a child killed by signal N as exit code 128 + N.
+SIGNAL_EXIT_BASE = 128
 
 
 def error_from_traceback(stderr: str) -> str | None:
@@ -55,25 +57,35 @@ def _java_exception_line(lines: list[str]) -> str | None:
     return None
 
 
-def failure_message(return_code: int, stderr: str) -> str:
-    """Why a driver that exited with ``return_code`` (non-zero) failed, in one line."""
-    from_traceback = error_from_traceback(stderr)
+def failure_message(return_code: int, stderr: str, stdout: str = "") -> str:
+    """Why a driver that exited with ``return_code`` (non-zero) failed, in one line.
+
+    stdout is searched too because PySpark merges the script's stderr into its stdout when
+    the script runs without glueline's driver (as in the Glue image).
+    """
+    from_traceback = error_from_traceback(stderr) or error_from_traceback(stdout)
     if from_traceback:
         return from_traceback
     if return_code < 0:
-        name = _signal_name(-return_code)
+        name = _signal_name(-return_code) or str(-return_code)
         return f"Driver process was killed by signal {name} before the job finished"
+    if return_code > SIGNAL_EXIT_BASE and _signal_name(return_code - SIGNAL_EXIT_BASE):
+        name = _signal_name(return_code - SIGNAL_EXIT_BASE)
+        return (
+            f"Driver process was killed by signal {name} (exit code {return_code}) "
+            "without a Python traceback"
+        )
     return (
         f"Driver process exited with code {return_code} without a Python traceback; "
         "see the /aws-glue/jobs/error log stream of this run"
     )
 
 
-def _signal_name(number: int) -> str:
+def _signal_name(number: int) -> str | None:
     try:
         return signal.Signals(number).name
     except ValueError:
-        return str(number)
+        return None
 
 
 def _truncate(message: str) -> str:

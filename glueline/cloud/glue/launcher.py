@@ -131,9 +131,13 @@ def _spark_submit_options(spec: LaunchSpec, endpoint_url: str) -> list[str]:
 
 
 def local_spark_submit_command(
-    spec: LaunchSpec, spark_submit: Path, jars: list[Path], endpoint_url: str
+    spec: LaunchSpec, spark_submit: Path, jars: list[Path], endpoint_url: str, driver: Path
 ) -> list[str]:
-    """``spark-submit`` on local Spark with the S3A jars, for the embedded local cloud."""
+    """``spark-submit`` on local Spark with the S3A jars, for the embedded local cloud.
+
+    ``driver`` (see :mod:`glueline.cloud.glue.driver`) runs the script so that its stderr
+    stays separate from its stdout.
+    """
     command = [
         str(spark_submit),
         "--master",
@@ -147,7 +151,7 @@ def local_spark_submit_command(
     if spec.py_file_names:
         py_files = ",".join(str(spec.code_dir / name) for name in spec.py_file_names)
         command.extend(("--py-files", py_files))
-    command.append(str(spec.script))
+    command.extend((str(driver), str(spec.script)))
     command.extend(spec.script_arguments)
     return command
 
@@ -211,6 +215,11 @@ def s3a_jars(directory: Path) -> list[Path]:
             "Run `make setup` to fetch them (or set GLUELINE_JARS_DIR)."
         )
     return jars
+
+
+def driver_path() -> Path:
+    """The script runner that local runs hand to ``spark-submit``."""
+    return Path(__file__).with_name("driver.py")
 
 
 def spark_submit_path() -> Path:

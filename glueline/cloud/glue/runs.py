@@ -27,6 +27,7 @@ from typing import Protocol
 
 from glueline.cloud.glue import launcher
 from glueline.cloud.glue.diagnostics import failure_message
+from glueline.cloud.glue.driver import STDERR_VARIABLE
 from glueline.cloud.glue.state import (
     DEFAULT_TIMEOUT_MINUTES,
     FAILED,
@@ -189,11 +190,12 @@ class GlueJobRunner:
             self._finish(run, hooks, FAILED, str(exc))
             return
         stdout_path, stderr_path = run_dir / "stdout.log", run_dir / "stderr.log"
-        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        # Append mode: Spark's JVM and the script's Python both write to stderr.log.
+        with stdout_path.open("ab") as stdout, stderr_path.open("ab") as stderr:
             process = subprocess.Popen(
                 command,
                 cwd=run_dir,
-                env=self._environment(),
+                env={**self._environment(), STDERR_VARIABLE: str(stderr_path)},
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=stderr,
@@ -211,7 +213,7 @@ class GlueJobRunner:
         elif process.returncode == 0:
             self._finish(run, hooks, SUCCEEDED)
         else:
-            self._finish(run, hooks, FAILED, failure_message(process.returncode, err))
+            self._finish(run, hooks, FAILED, failure_message(process.returncode, err, out))
 
     def _watch(self, process: subprocess.Popen[bytes], run: JobRun) -> bool:
         """Wait for the driver; end its process group on a stop request or at the deadline.
@@ -261,7 +263,11 @@ class GlueJobRunner:
     def _local_command(self, spec: launcher.LaunchSpec) -> list[str]:
         jars = launcher.s3a_jars(launcher.jars_dir())
         return launcher.local_spark_submit_command(
-            spec, launcher.spark_submit_path(), jars, self._settings.endpoint_url
+            spec,
+            launcher.spark_submit_path(),
+            jars,
+            self._settings.endpoint_url,
+            launcher.driver_path(),
         )
 
     def _environment(self) -> dict[str, str]:

@@ -1,0 +1,346 @@
+"""Glue job runs against the local cloud: scripts from the local S3, run on local Spark.
+
+Spark runs cost seconds of JVM start on two cores, so one Spark job covers CSV to Parquet,
+argument precedence, boto3 inside the job, the catalog sink and the EventBridge event; the
+other runs use scripts that never start a SparkSession. The one-minute timeout run starts
+first and is checked last, so its minute overlaps the other tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SUFFIX = uuid.uuid4().hex[:8]
+BUCKET = f"glue-runs-{SUFFIX}"
+ROLE = "arn:aws:iam::000000000000:role/glueline-test-glue"
+DATABASE = f"glue_runs_{SUFFIX}"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"}
+#: Generous: the Spark job starts a JVM on a shared two-core machine.
+SPARK_RUN_SECONDS = 180
+
+CSV = "id,name,amount\n1,ada,10.5\n2,grace,20.25\n3,linus,30.0\n"
+
+CSV_TO_PARQUET = """
+import json
+import sys
+
+import boto3
+from awsglue.context import GlueContext
+from awsglue.dynamicframe import DynamicFrame
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(
+    sys.argv, ["JOB_NAME", "JOB_RUN_ID", "input", "output", "bucket", "table", "database", "mode"]
+)
+boto3.client("s3").put_object(
+    Bucket=args["bucket"], Key=f"received/{args['JOB_RUN_ID']}.json", Body=json.dumps(sys.argv[1:])
+)
+glue_context = GlueContext(SparkContext.getOrCreate())
+job = Job(glue_context)
+job.init(args["JOB_NAME"], args)
+frame = glue_context.spark_session.read.csv(args["input"], header=True, inferSchema=True)
+sink = glue_context.getSink(
+    connection_type="s3",
+    path=args["output"],
+    enableUpdateCatalog=True,
+    updateBehavior="UPDATE_IN_DATABASE",
+)
+sink.setFormat("glueparquet")
+sink.setCatalogInfo(catalogDatabase=args["database"], catalogTableName=args["table"])
+sink.writeFrame(DynamicFrame.fromDF(frame, glue_context, "rows"))
+print(f"wrote {frame.count()} rows in mode {args['mode']}")
+job.commit()
+"""
+
+RAISES = """
+def check(value):
+    raise ValueError(f"bad input: {value}")
+
+check("row 7")
+"""
+
+SLEEPS = """
+import time
+print("sleeping", flush=True)
+time.sleep(600)
+"""
+
+KILLS_ITSELF = """
+import os
+import signal
+print("about to die", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.fixture(scope="module")
+def bucket(aws: Callable[[str], Any]) -> str:
+    aws("s3").create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+@pytest.fixture(scope="module")
+def create_job(aws: Callable[[str], Any], bucket: str) -> Callable[..., str]:
+    """Upload ``script`` to the local S3 and define a job running it; returns the job name."""
+
+    def create(name: str, script: str | None, **settings: Any) -> str:
+        job_name = f"{name}-{SUFFIX}"
+        key = f"scripts/{job_name}.py"
+        if script is not None:
+            aws("s3").put_object(Bucket=bucket, Key=key, Body=textwrap.dedent(script).encode())
+        aws("glue").create_job(
+            Name=job_name,
+            Role=ROLE,
+            Command={
+                "Name": "glueetl",
+                "ScriptLocation": f"s3://{bucket}/{key}",
+                "PythonVersion": "3",
+            },
+            GlueVersion="5.0",
+            WorkerType="G.1X",
+            NumberOfWorkers=2,
+            **settings,
+        )
+        return job_name
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def run_of(aws: Callable[[str], Any]) -> Callable[[str, str], dict[str, Any]]:
+    return lambda job, run_id: aws("glue").get_job_run(JobName=job, RunId=run_id)["JobRun"]
+
+
+@pytest.fixture(scope="module")
+def finished(
+    run_of: Callable[[str, str], dict[str, Any]], eventually: Callable[..., Any]
+) -> Callable[..., dict[str, Any]]:
+    def wait(job: str, run_id: str, timeout: float = 60) -> dict[str, Any]:
+        def done() -> dict[str, Any] | None:
+            """the job run reaches a terminal state"""
+            run = run_of(job, run_id)
+            return run if run["JobRunState"] in TERMINAL else None
+
+        return eventually(done, timeout=timeout, interval=0.5)
+
+    return wait
+
+
+@pytest.fixture(scope="module")
+def state_events(aws: Callable[[str], Any]) -> Callable[[str], list[dict[str, Any]]]:
+    """An EventBridge rule on Glue state changes delivering to an SQS queue; returns a reader
+    of the events received so far for one run."""
+    sqs, events = aws("sqs"), aws("events")
+    queue_url = sqs.create_queue(QueueName=f"glue-state-{SUFFIX}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    rule = f"glue-state-{SUFFIX}"
+    pattern = {"source": ["aws.glue"], "detail-type": ["Glue Job State Change"]}
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    received: list[dict[str, Any]] = []
+
+    def read(run_id: str) -> list[dict[str, Any]]:
+        while True:
+            messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not messages:
+                break
+            for message in messages:
+                received.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return [event for event in received if event["detail"]["jobRunId"] == run_id]
+
+    return read
+
+
+@pytest.fixture(scope="module")
+def timeout_run(aws: Callable[[str], Any], create_job: Callable[..., str]) -> tuple[str, str]:
+    """A job with a one-minute timeout whose script sleeps ten, started before the others."""
+    job = create_job("sleeps-past-timeout", SLEEPS, Timeout=1)
+    run_id = aws("glue").start_job_run(JobName=job)["JobRunId"]
+    return job, run_id
+
+
+def error_log(aws: Callable[[str], Any], run_id: str) -> str:
+    events = aws("logs").get_log_events(logGroupName="/aws-glue/jobs/error", logStreamName=run_id)
+    return "\n".join(event["message"] for event in events["events"])
+
+
+def test_second_run_over_max_concurrent_runs_is_refused(
+    aws: Callable[[str], Any], timeout_run: tuple[str, str]
+) -> None:
+    job, _ = timeout_run
+    glue = aws("glue")
+    with pytest.raises(glue.exceptions.ConcurrentRunsExceededException):
+        glue.start_job_run(JobName=job)
+
+
+def test_csv_to_parquet_job_runs_on_local_spark(
+    aws: Callable[[str], Any],
+    bucket: str,
+    create_job: Callable[..., str],
+    finished: Callable[..., dict[str, Any]],
+    state_events: Callable[[str], list[dict[str, Any]]],
+    timeout_run: tuple[str, str],
+) -> None:
+    s3, glue = aws("s3"), aws("glue")
+    s3.put_object(Bucket=bucket, Key="input/people.csv", Body=CSV.encode())
+    glue.create_database(DatabaseInput={"Name": DATABASE})
+    job = create_job(
+        "csv-to-parquet",
+        CSV_TO_PARQUET,
+        DefaultArguments={
+            "--input": f"s3a://{bucket}/input/people.csv",
+            "--output": f"s3://{bucket}/output/people/",
+            "--bucket": bucket,
+            "--database": DATABASE,
+            "--table": "people",
+            "--mode": "default",
+        },
+    )
+
+    run_id = glue.start_job_run(JobName=job, Arguments={"--mode": "override"})["JobRunId"]
+    run = finished(job, run_id, timeout=SPARK_RUN_SECONDS)
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert run["Arguments"] == {"--mode": "override"}
+    assert run["GlueVersion"] == "5.0"
+    assert run["WorkerType"] == "G.1X"
+    assert run["NumberOfWorkers"] == 2
+    assert run["CompletedOn"] >= run["StartedOn"]
+    assert run["ExecutionTime"] >= 1
+
+    received = json.loads(
+        s3.get_object(Bucket=bucket, Key=f"received/{run_id}.json")["Body"].read()
+    )
+    pairs = dict(zip(received[::2], received[1::2], strict=True))
+    assert pairs["--mode"] == "override"
+    assert pairs["--database"] == DATABASE
+    assert pairs["--JOB_NAME"] == job
+    assert pairs["--JOB_RUN_ID"] == run_id
+
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix="output/people/")["Contents"]
+    parts = [item["Key"] for item in listing if item["Key"].endswith(".parquet")]
+    assert parts, [item["Key"] for item in listing]
+    tables = [
+        pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        for key in parts
+    ]
+    rows = sorted((row for table in tables for row in table.to_pylist()), key=lambda row: row["id"])
+    assert rows == [
+        {"id": 1, "name": "ada", "amount": 10.5},
+        {"id": 2, "name": "grace", "amount": 20.25},
+        {"id": 3, "name": "linus", "amount": 30.0},
+    ]
+
+    table = glue.get_table(DatabaseName=DATABASE, Name="people")["Table"]
+    catalog_columns = [
+        (column["Name"], column["Type"]) for column in table["StorageDescriptor"]["Columns"]
+    ]
+    assert catalog_columns == [("id", "int"), ("name", "string"), ("amount", "double")]
+    assert [field.name for field in tables[0].schema] == ["id", "name", "amount"]
+
+    output = aws("logs").get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run_id)
+    assert "wrote 3 rows in mode override" in [event["message"] for event in output["events"]]
+
+    states = [event["detail"]["state"] for event in state_events(run_id)]
+    assert states == ["STARTING", "RUNNING", "SUCCEEDED"]
+    succeeded = state_events(run_id)[-1]
+    assert succeeded["source"] == "aws.glue"
+    assert succeeded["detail-type"] == "Glue Job State Change"
+    assert succeeded["detail"]["jobName"] == job
+    assert succeeded["detail"]["severity"] == "INFO"
+
+
+def test_raising_script_fails_with_the_exception(
+    aws: Callable[[str], Any],
+    create_job: Callable[..., str],
+    finished: Callable[..., dict[str, Any]],
+    state_events: Callable[[str], list[dict[str, Any]]],
+) -> None:
+    job = create_job("raises", RAISES)
+    run_id = aws("glue").start_job_run(JobName=job)["JobRunId"]
+    run = finished(job, run_id)
+
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == "ValueError: bad input: row 7"
+    assert "ValueError: bad input: row 7" in error_log(aws, run_id)
+    failed = state_events(run_id)[-1]["detail"]
+    assert (failed["state"], failed["severity"]) == ("FAILED", "ERROR")
+    assert failed["message"] == "ValueError: bad input: row 7"
+
+
+def test_missing_script_fails_saying_so(
+    aws: Callable[[str], Any], create_job: Callable[..., str], finished: Callable[..., Any]
+) -> None:
+    job = create_job("no-script", None)
+    run_id = aws("glue").start_job_run(JobName=job)["JobRunId"]
+    run = finished(job, run_id)
+
+    assert run["JobRunState"] == "FAILED"
+    assert "does not exist" in run["ErrorMessage"]
+    assert f"scripts/{job}.py" in run["ErrorMessage"]
+
+
+def test_killed_driver_fails_saying_so(
+    aws: Callable[[str], Any], create_job: Callable[..., str], finished: Callable[..., Any]
+) -> None:
+    job = create_job("killed", KILLS_ITSELF)
+    run_id = aws("glue").start_job_run(JobName=job)["JobRunId"]
+    run = finished(job, run_id)
+
+    assert run["JobRunState"] == "FAILED"
+    assert "killed by signal SIGKILL" in run["ErrorMessage"]
+    assert "without a Python traceback" in run["ErrorMessage"]
+
+
+def test_batch_stop_job_run_stops_the_driver(
+    aws: Callable[[str], Any],
+    create_job: Callable[..., str],
+    run_of: Callable[[str, str], dict[str, Any]],
+    finished: Callable[..., dict[str, Any]],
+    eventually: Callable[..., Any],
+) -> None:
+    glue = aws("glue")
+    job = create_job("stopped", SLEEPS)
+    run_id = glue.start_job_run(JobName=job)["JobRunId"]
+    eventually(lambda: run_of(job, run_id)["JobRunState"] == "RUNNING", timeout=30)
+
+    response = glue.batch_stop_job_run(JobName=job, JobRunIds=[run_id, "jr_unknown"])
+
+    assert response["SuccessfulSubmissions"] == [{"JobName": job, "JobRunId": run_id}]
+    assert [error["JobRunId"] for error in response["Errors"]] == ["jr_unknown"]
+    assert run_of(job, run_id)["JobRunState"] in ("STOPPING", "STOPPED")
+    assert finished(job, run_id)["JobRunState"] == "STOPPED"
+    runs = glue.get_job_runs(JobName=job)["JobRuns"]
+    assert [(run["Id"], run["JobRunState"]) for run in runs] == [(run_id, "STOPPED")]
+
+
+def test_timeout_ends_the_run(
+    aws: Callable[[str], Any],
+    timeout_run: tuple[str, str],
+    finished: Callable[..., dict[str, Any]],
+) -> None:
+    job, run_id = timeout_run
+    run = finished(job, run_id, timeout=120)
+
+    assert run["JobRunState"] == "TIMEOUT"
+    assert run["Timeout"] == 1
+    assert run["ExecutionTime"] >= 60
+    assert "timed out" in run["ErrorMessage"]
+    assert aws("glue").get_job(JobName=job)["Job"]["Name"] == job
