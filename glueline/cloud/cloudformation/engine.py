@@ -20,6 +20,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
 
 from glueline.cloud.cloudformation import (
@@ -89,10 +90,13 @@ def install(settings: CloudSettings, executor: Any) -> None:
     parsing.resource_class_from_type = _resource_class_from_type
     parsing.parse_and_create_resource = _reporting_failures(parsing.parse_and_create_resource)
     parsing.parse_and_update_resource = _update_or_replace
+    parsing.clean_json = _resolving_every_attribute(parsing.clean_json)
     CloudFormationBackend.create_stack = _create_stack
     CloudFormationBackend.execute_change_set = _execute_change_set
     CloudFormationBackend.update_stack = _update_stack
     CloudFormationBackend.delete_stack = _delete_stack
+    CloudFormationResponse.describe_change_set = _describe_change_set
+    CloudFormationResponse.delete_change_set = _delete_change_set
     Stack.stack_status_reason = None
 
 
@@ -140,6 +144,31 @@ def _reporting_failures(create: Callable[..., Any]) -> Callable[..., Any]:
             raise ResourceFailed(logical_id, resource_json.get("Type", "?"), _reason(exc)) from exc
 
     return create_or_explain
+
+
+def _resolving_every_attribute(clean_json: Callable[..., Any]) -> Callable[..., Any]:
+    """Fail on a ``Fn::GetAtt`` the model cannot answer instead of leaving it unresolved.
+
+    moto logs a warning and carries on with the raw ``{"Fn::GetAtt": ...}`` in the value.
+    """
+
+    @functools.wraps(clean_json)
+    def clean(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
+            target, attribute = resource_json["Fn::GetAtt"][:2]
+            resource = resources_map.get(target)
+            if resource is not None and not isinstance(resource, str):
+                try:
+                    return resource.get_cfn_attribute(attribute)
+                except NotImplementedError as exc:
+                    raise ValidationError(
+                        resources_map.stack_id,
+                        message=f"Fn::GetAtt {target}.{attribute} is not supported by the "
+                        f"glueline local cloud for {type(resource).__name__}",
+                    ) from exc
+        return clean_json(resource_json, resources_map)
+
+    return clean
 
 
 _original_update = parsing.parse_and_update_resource
@@ -219,11 +248,7 @@ def _create_stack(
 def _execute_change_set(
     self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
 ) -> None:
-    change_set = self.change_sets.get(change_set_name) or next(
-        (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None
-    )
-    if change_set is None:
-        raise ValidationError(stack_name or change_set_name)
+    change_set = find_change_set(self, change_set_name, stack_name)
     stack = self.stacks[change_set.stack_id]
     if change_set.tags is not None:
         stack.tags = change_set.tags
@@ -232,6 +257,45 @@ def _execute_change_set(
     else:
         _provision_update(self, stack, change_set.template, change_set.parameters)
     change_set.execution_status = "EXECUTE_COMPLETE"
+
+
+def find_change_set(
+    backend: CloudFormationBackend, name_or_arn: str, stack_name: str | None
+) -> Any:
+    """A change set by ARN, or by name within its stack (CDK names every one alike)."""
+    if name_or_arn in backend.change_sets:
+        return backend.change_sets[name_or_arn]
+    for change_set in reversed(list(backend.change_sets.values())):
+        if change_set.change_set_name == name_or_arn and stack_name in (
+            None,
+            change_set.stack_name,
+            change_set.stack_id,
+        ):
+            return change_set
+    raise ValidationError(stack_name or name_or_arn, message=f"ChangeSet [{name_or_arn}] does not exist")
+
+
+def _describe_change_set(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult(
+        find_change_set(
+            self.cloudformation_backend,
+            self._get_param("ChangeSetName"),
+            self._get_param("StackName"),
+        )
+    )
+
+
+def _delete_change_set(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    backend = self.cloudformation_backend
+    change_set = find_change_set(
+        backend, self._get_param("ChangeSetName"), self._get_param("StackName")
+    )
+    backend.change_sets.pop(change_set.change_set_id, None)
+    return EmptyResult()
 
 
 def _update_stack(

@@ -11,6 +11,7 @@ from typing import Any
 
 def install() -> None:
     _kms_key_tags_as_cloudformation_writes_them()
+    _ssm_parameter_attributes()
 
 
 def _kms_key_tags_as_cloudformation_writes_them() -> None:
@@ -29,3 +30,24 @@ def _kms_key_tags_as_cloudformation_writes_them() -> None:
         return original(cls, resource_name, cloudformation_json, *args, **kwargs)
 
     Key.create_from_cloudformation_json = classmethod(create)
+
+
+def _ssm_parameter_attributes() -> None:
+    """``Fn::GetAtt`` of ``Value`` and ``Type`` on ``AWS::SSM::Parameter``, which CDK's
+    ``StringParameter.string_value`` uses; moto supports neither."""
+    from moto.ssm.models import Parameter
+
+    attributes = {"Value": "value", "Type": "parameter_type"}
+
+    def has_cfn_attr(cls: type, attribute: str) -> bool:
+        return attribute in attributes
+
+    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+        if attribute_name not in attributes:
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            raise UnformattedGetAttTemplateException()
+        return getattr(self, attributes[attribute_name])
+
+    Parameter.has_cfn_attr = classmethod(has_cfn_attr)
+    Parameter.get_cfn_attribute = get_cfn_attribute

@@ -1,0 +1,66 @@
+"""``cdklocal bootstrap`` and ``cdklocal deploy`` of a CDK app against the local cloud."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+APP = Path(__file__).with_name("cdk_app") / "app.py"
+
+
+def _outputs(cloudformation, stack_name: str) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+@pytest.fixture(scope="module")
+def deployed(glueline_cli, tmp_path_factory):
+    bootstrap = glueline_cli("cdk", "bootstrap", "aws://000000000000/us-east-1")
+    assert bootstrap.returncode == 0, bootstrap.stderr[-3000:]
+    output_dir = tmp_path_factory.mktemp("cdk.out")
+    deploy = glueline_cli(
+        "cdk",
+        "deploy",
+        "--all",
+        "--require-approval",
+        "never",
+        "--app",
+        f"{sys.executable} {APP}",
+        "--output",
+        str(output_dir),
+    )
+    assert deploy.returncode == 0, deploy.stderr[-3000:]
+    return deploy
+
+
+def test_custom_resource_data_shows_in_an_output(deployed, aws):
+    outputs = _outputs(aws("cloudformation"), "glueline-test-exporter")
+    assert outputs["GreetingText"] == "hello glueline (Create)"
+
+
+def test_an_export_is_imported_by_a_second_stack(deployed, aws):
+    outputs = _outputs(aws("cloudformation"), "glueline-test-importer")
+    assert outputs["ImportedBucket"] == "glueline-test-scratch"
+    parameter = aws("ssm").get_parameter(Name="/glueline-test/imported-bucket")["Parameter"]
+    assert parameter["Value"] == "glueline-test-scratch"
+
+
+def test_the_tls_only_bucket_accepts_requests_to_the_local_endpoint(deployed, aws):
+    s3 = aws("s3")
+    s3.put_object(Bucket="glueline-test-scratch", Key="kept.txt", Body=b"data")
+    assert s3.get_object(Bucket="glueline-test-scratch", Key="kept.txt")["Body"].read() == b"data"
+
+
+def test_deleting_runs_the_auto_delete_custom_resource(deployed, aws, eventually):
+    cloudformation, s3 = aws("cloudformation"), aws("s3")
+    s3.put_object(Bucket="glueline-test-scratch", Key="left/behind.txt", Body=b"x")
+    cloudformation.delete_stack(StackName="glueline-test-importer")
+    cloudformation.delete_stack(StackName="glueline-test-exporter")
+    buckets = [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+    assert "glueline-test-scratch" not in buckets
+    remaining = [stack["StackName"] for stack in cloudformation.describe_stacks()["Stacks"]]
+    assert "glueline-test-exporter" not in remaining
