@@ -118,8 +118,12 @@ class GlueJobRunner:
         self,
         settings: CloudSettings,
         command_builder: CommandBuilder | None = None,
+        seconds_per_minute: float = 60.0,
     ) -> None:
+        """``command_builder`` and ``seconds_per_minute`` exist so that unit tests can run
+        plain Python instead of Spark and a one-minute timeout in a fraction of a second."""
         self._settings = settings
+        self._seconds_per_minute = seconds_per_minute
         self._build_command = command_builder or self._local_command
         self._admission = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
@@ -220,7 +224,7 @@ class GlueJobRunner:
 
         Returns whether the deadline ended it.
         """
-        deadline = time.monotonic() + run.timeout * 60
+        deadline = time.monotonic() + run.timeout * self._seconds_per_minute
         while True:
             try:
                 process.wait(timeout=POLL_SECONDS)
