@@ -44,6 +44,9 @@ synth: setup  ## synthesize every stack of every configured stage, the pipeline 
 	cdk synth -c config=local -q
 	cdk synth -c config=aws -c allow_placeholders=true -q
 
+e2e: up  ## run the pipeline on the sample data against the local cloud and check it
+	$(BIN)/glueline e2e
+
 down:  ## stop the local cloud
 	$(BIN)/glueline down
 

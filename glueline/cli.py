@@ -50,11 +50,20 @@ def _deploy(settings: CloudSettings) -> int:
     return cdk_local.deploy_local_stage(settings, Path.cwd())
 
 
+def _e2e(settings: CloudSettings) -> int:
+    from glueline import e2e
+
+    if not process.status(settings).running:
+        raise process.CloudError("the local cloud is not running; start it with `make up`")
+    return e2e.run(settings)
+
+
 COMMANDS = {
     "up": (_up, "start the local cloud in the background on http://localhost:4566"),
     "down": (_down, "stop the local cloud and every process it started"),
     "status": (_status, "say whether the local cloud runs, and where its log and state live"),
     "deploy": (_deploy, "bootstrap and deploy the local stage's stacks with cdklocal"),
+    "e2e": (_e2e, "run the deployed pipeline on the sample data and check the results"),
     "env": (_env, "print shell exports that point AWS SDKs and CLIs at the local cloud"),
 }
 
