@@ -7,7 +7,11 @@ from glueline.cloud.settings import CloudSettings
 
 def install(settings: CloudSettings) -> None:
     """Patch moto's Glue service so ``StartJobRun`` runs the job's script on local Spark."""
+    import atexit
+
     from glueline.cloud.glue import moto_integration
     from glueline.cloud.glue.runs import GlueJobRunner
 
-    moto_integration.install(GlueJobRunner(settings))
+    runner = GlueJobRunner(settings)
+    moto_integration.install(runner)
+    atexit.register(runner.shutdown)

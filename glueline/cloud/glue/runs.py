@@ -127,6 +127,7 @@ class GlueJobRunner:
         self._build_command = command_builder or self._local_command
         self._admission = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
+        self._drivers: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(
         self, job: JobDefinition, runs: list[JobRun], request: RunRequest, hooks: RunHooks
@@ -177,6 +178,12 @@ class GlueJobRunner:
         if thread is not None:
             thread.join(timeout)
 
+    def shutdown(self) -> None:
+        """Kill every driver still running: they live in their own process groups, so they
+        would outlive the local cloud otherwise."""
+        for driver in list(self._drivers.values()):
+            _kill_group(driver.pid)
+
     def _execute(self, job: JobDefinition, run: JobRun, hooks: RunHooks) -> None:
         try:
             self._run_to_end(job, run, hooks)
@@ -205,9 +212,13 @@ class GlueJobRunner:
                 stderr=stderr,
                 start_new_session=True,
             )
+        self._drivers[run.job_run_id] = process
         if run.transition(RUNNING):
             self._notify(run, hooks)
-        timed_out = self._watch(process, run)
+        try:
+            timed_out = self._watch(process, run)
+        finally:
+            self._drivers.pop(run.job_run_id, None)
         out = stdout_path.read_text(encoding="utf-8", errors="replace")
         err = stderr_path.read_text(encoding="utf-8", errors="replace")
         hooks.write_logs(run, out, err)

@@ -233,3 +233,15 @@ def test_run_takes_settings_from_the_job_unless_the_request_overrides(
         30,
     )
     assert run_to_end(runner, hooks, job()).timeout == 2880
+
+
+def test_shutdown_kills_running_drivers(runner: GlueJobRunner) -> None:
+    hooks = FakeHooks({SCRIPT: "import time\ntime.sleep(60)\n"})
+    run = runner.start(job(), [], RunRequest(), hooks)
+    wait_until(lambda: run.state == "RUNNING")
+
+    runner.shutdown()
+    runner.wait(run, timeout=30)
+
+    assert run.state == "FAILED"
+    assert "killed by signal SIGKILL" in (run.error_message or "")
