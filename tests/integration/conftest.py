@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from glueline.cloud.settings import CloudSettings, client_environment
+from glueline.pipeline_client import PipelineClient, StageOutputs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,3 +124,16 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: floa
 @pytest.fixture(scope="session")
 def eventually() -> Callable[..., Any]:
     return wait_for
+
+
+@pytest.fixture(scope="session")
+def deployed_stage(local_cloud: CloudSettings, glueline_cli) -> StageOutputs:
+    """The local stage's stacks, deployed into the session's cloud with ``glueline deploy``."""
+    deploy = glueline_cli("deploy")
+    assert deploy.returncode == 0, (deploy.stdout + deploy.stderr)[-4000:]
+    return PipelineClient(local_cloud).stage_outputs()
+
+
+@pytest.fixture(scope="session")
+def pipeline(local_cloud: CloudSettings) -> PipelineClient:
+    return PipelineClient(local_cloud)

@@ -12,6 +12,7 @@ from typing import Any
 def install() -> None:
     _kms_key_tags_as_cloudformation_writes_them()
     _ssm_parameter_attributes()
+    _bucket_configuration_from_template()
 
 
 def _kms_key_tags_as_cloudformation_writes_them() -> None:
@@ -51,3 +52,69 @@ def _ssm_parameter_attributes() -> None:
 
     Parameter.has_cfn_attr = classmethod(has_cfn_attr)
     Parameter.get_cfn_attribute = get_cfn_attribute
+
+
+def _bucket_configuration_from_template() -> None:
+    """``AWS::S3::Bucket`` versioning, lifecycle rules and public access block.
+
+    moto's bucket model creates the bucket and its encryption and tags, and silently
+    drops these three, so an input bucket would report no versioning and no expiry.
+    """
+    from moto.s3.models import FakeBucket, s3_backends
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__
+    original_update = FakeBucket.update_from_cloudformation_json.__func__
+
+    def apply(bucket: Any, properties: dict[str, Any], account_id: str) -> None:
+        backend = s3_backends[account_id]["aws"]
+        versioning = properties.get("VersioningConfiguration")
+        if versioning:
+            backend.put_bucket_versioning(bucket.name, versioning["Status"])
+        lifecycle = properties.get("LifecycleConfiguration")
+        if lifecycle:
+            rules = [lifecycle_rule_for_api(rule) for rule in lifecycle.get("Rules", [])]
+            backend.put_bucket_lifecycle_configuration(bucket.name, rules)
+        public_access = properties.get("PublicAccessBlockConfiguration")
+        if public_access:
+            backend.put_public_access_block(
+                bucket.name, {key: str(value).lower() == "true" for key, value in public_access.items()}
+            )
+
+    def create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        apply(bucket, cloudformation_json.get("Properties", {}), account_id)
+        return bucket
+
+    def update(cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
+        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        apply(bucket, cloudformation_json.get("Properties", {}), account_id)
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)
+    FakeBucket.update_from_cloudformation_json = classmethod(update)
+
+
+def lifecycle_rule_for_api(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the shape of the S3 API (as moto parses it)."""
+    api_rule: dict[str, Any] = {
+        "ID": rule.get("Id", ""),
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    if "ExpirationInDays" in rule:
+        api_rule["Expiration"] = {"Days": str(rule["ExpirationInDays"])}
+    if "ExpiredObjectDeleteMarker" in rule:
+        api_rule["Expiration"] = {"ExpiredObjectDeleteMarker": str(rule["ExpiredObjectDeleteMarker"]).lower()}
+    noncurrent = rule.get("NoncurrentVersionExpiration") or (
+        {"NoncurrentDays": rule["NoncurrentVersionExpirationInDays"]}
+        if "NoncurrentVersionExpirationInDays" in rule
+        else None
+    )
+    if noncurrent:
+        api_rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": str(noncurrent["NoncurrentDays"])}
+    abort = rule.get("AbortIncompleteMultipartUpload")
+    if abort:
+        api_rule["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": str(abort["DaysAfterInitiation"])
+        }
+    return api_rule
