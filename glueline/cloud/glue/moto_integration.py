@@ -122,7 +122,8 @@ def install(runner: GlueJobRunner) -> None:
         raise JobRunNotFoundException(run_id)
 
     def get_job_runs(self: Any) -> list[JobRun]:
-        return list(self.job_runs)
+        """Newest first, as AWS lists them (moto lists oldest first)."""
+        return list(reversed(self.job_runs))
 
     def batch_stop_job_run(self: Any) -> ActionResult:
         job_name = self._get_param("JobName")
