@@ -12,7 +12,7 @@ DEFAULT_RETRY_DELAYS = "1,2"
 
 
 def install(settings: CloudSettings) -> None:
-    from glueline.cloud import glue, s3_policies
+    from glueline.cloud import glue, s3_events, s3_policies
     from glueline.cloud.cloudformation import engine as cloudformation_engine
     from glueline.cloud.lambda_runtime import moto_integration
     from glueline.cloud.lambda_runtime.async_invoke import AsyncInvoker
@@ -25,4 +25,5 @@ def install(settings: CloudSettings) -> None:
     moto_integration.install(executor, invoker)
     cloudformation_engine.install(settings, executor)
     s3_policies.install()
+    s3_events.install()
     glue.install(settings)

@@ -1,0 +1,111 @@
+"""The event-driven flow end to end: S3 upload -> trigger Lambda -> Glue run -> Parquet."""
+
+from __future__ import annotations
+
+import time
+
+import pyarrow.compute as pc
+import pytest
+
+from glueline.pipeline_client import PipelineClient, StageOutputs
+
+pytestmark = pytest.mark.integration
+
+RUN_TIMEOUT = 600.0
+PEOPLE = "name,age,city\nAda,36,London\nGrace,45,\"New York, NY\"\n"
+PEOPLE_WITH_EMAIL = "name,age,city,email\nLinus,28,Helsinki,linus@example.org\n"
+MALFORMED = "id,amount\n1,10\n2\n3,30,extra\n"
+
+
+def process(pipeline: PipelineClient, stage: StageOutputs, uploads: dict[str, str]) -> dict:
+    """Upload objects together, then wait for the run the trigger starts for each."""
+    since = time.time() - 1
+    for key, body in uploads.items():
+        pipeline.s3.put_object(Bucket=stage.input_bucket, Key=key, Body=body.encode())
+    runs = {}
+    for key in uploads:
+        source = f"s3://{stage.input_bucket}/{key}"
+        run_id = pipeline.wait_for_run_of(stage.file_processor_job, source, since, 60)
+        runs[key] = pipeline.wait_for_final_state(stage.file_processor_job, run_id, RUN_TIMEOUT)
+    return runs
+
+
+def rows_for(pipeline: PipelineClient, stage: StageOutputs, dataset: str, key: str):
+    table = pipeline.read_parquet(stage.output_bucket, f"{dataset}/")
+    return table.filter(pc.equal(table["source_file"], f"s3://{stage.input_bucket}/{key}"))
+
+
+@pytest.fixture(scope="module")
+def first_batch(pipeline: PipelineClient, deployed_stage: StageOutputs) -> dict:
+    return process(
+        pipeline,
+        deployed_stage,
+        {
+            "east/sales/Q1 Straße.csv": PEOPLE,
+            "west/sales/Q1 Straße.csv": PEOPLE,
+            "inbox/SHOUTING.CSV": PEOPLE,
+        },
+    )
+
+
+def test_a_key_with_spaces_and_non_ascii_is_processed(first_batch, pipeline, deployed_stage):
+    assert first_batch["east/sales/Q1 Straße.csv"]["JobRunState"] == "SUCCEEDED"
+    rows = rows_for(pipeline, deployed_stage, "sales", "east/sales/Q1 Straße.csv")
+    assert sorted(rows["name"].to_pylist()) == ["Ada", "Grace"]
+    assert rows["city"].to_pylist()[rows["name"].to_pylist().index("Grace")] == "New York, NY"
+    assert set(rows["processing_job"].to_pylist()) and rows["processed_at"].null_count == 0
+
+
+def test_same_file_name_in_two_folders_keeps_both_outputs(first_batch, pipeline, deployed_stage):
+    assert first_batch["west/sales/Q1 Straße.csv"]["JobRunState"] == "SUCCEEDED"
+    east = rows_for(pipeline, deployed_stage, "sales", "east/sales/Q1 Straße.csv")
+    west = rows_for(pipeline, deployed_stage, "sales", "west/sales/Q1 Straße.csv")
+    assert (east.num_rows, west.num_rows) == (2, 2)
+
+
+def test_an_upper_case_csv_suffix_is_processed(first_batch, pipeline, deployed_stage):
+    assert first_batch["inbox/SHOUTING.CSV"]["JobRunState"] == "SUCCEEDED"
+    assert rows_for(pipeline, deployed_stage, "inbox", "inbox/SHOUTING.CSV").num_rows == 2
+
+
+def test_a_txt_file_starts_no_run(first_batch, pipeline, deployed_stage):
+    pipeline.s3.put_object(Bucket=deployed_stage.input_bucket, Key="inbox/notes.txt", Body=b"x")
+    time.sleep(3)
+    runs = pipeline.glue.get_job_runs(JobName=deployed_stage.file_processor_job)["JobRuns"]
+    sources = [run["Arguments"].get("--source_path", "") for run in runs]
+    assert not any(source.endswith("notes.txt") for source in sources)
+
+
+def test_reuploading_a_file_leaves_no_duplicate_rows(first_batch, pipeline, deployed_stage):
+    again = process(pipeline, deployed_stage, {"east/sales/Q1 Straße.csv": PEOPLE})
+    assert again["east/sales/Q1 Straße.csv"]["JobRunState"] == "SUCCEEDED"
+    assert rows_for(pipeline, deployed_stage, "sales", "east/sales/Q1 Straße.csv").num_rows == 2
+    assert rows_for(pipeline, deployed_stage, "sales", "west/sales/Q1 Straße.csv").num_rows == 2
+
+
+def test_a_new_column_in_a_later_file_appears_in_the_catalog(
+    first_batch, pipeline, deployed_stage
+):
+    later = process(pipeline, deployed_stage, {"inbox/later.csv": PEOPLE_WITH_EMAIL})
+    assert later["inbox/later.csv"]["JobRunState"] == "SUCCEEDED"
+    table = pipeline.glue.get_table(DatabaseName=deployed_stage.database, Name="inbox")["Table"]
+    columns = [column["Name"] for column in table["StorageDescriptor"]["Columns"]]
+    assert {"name", "age", "city", "email", "source_file"} <= set(columns)
+
+
+def test_a_malformed_file_fails_with_the_bad_row_count_and_stays_in_place(
+    first_batch, pipeline, deployed_stage
+):
+    key = "ledger/broken.csv"
+    run = process(pipeline, deployed_stage, {key: MALFORMED})[key]
+    assert run["JobRunState"] == "FAILED"
+    assert "2 bad row" in run["ErrorMessage"]
+    assert "first bad line: '2'" in run["ErrorMessage"]
+    kept = pipeline.s3.get_object(Bucket=deployed_stage.input_bucket, Key=key)["Body"].read()
+    assert kept.decode() == MALFORMED
+    listed = pipeline.s3.list_objects_v2(Bucket=deployed_stage.output_bucket, Prefix="ledger/")
+    assert listed.get("KeyCount", 0) == 0
+    rejected = pipeline.s3.list_objects_v2(
+        Bucket=deployed_stage.output_bucket, Prefix="_rejected/ledger/"
+    )
+    assert rejected.get("KeyCount", 0) > 0
