@@ -8,7 +8,12 @@ import subprocess
 from pathlib import Path
 
 from glueline.cloud.process import CloudError
-from glueline.cloud.settings import LOCAL_ACCOUNT_ID, LOCAL_REGION, CloudSettings, client_environment
+from glueline.cloud.settings import (
+    LOCAL_ACCOUNT_ID,
+    LOCAL_REGION,
+    CloudSettings,
+    client_environment,
+)
 
 BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 LOCALHOST_DNS = Path(__file__).parent / "cloud" / "node" / "localhost_dns.js"

@@ -85,7 +85,10 @@ class PipelineClient:
         while time.monotonic() < deadline:
             for run in self._runs(job_name):
                 started = run["StartedOn"].timestamp()
-                if run.get("Arguments", {}).get("--source_path") == source_path and started >= since:
+                if (
+                    run.get("Arguments", {}).get("--source_path") == source_path
+                    and started >= since
+                ):
                     return run["Id"]
             time.sleep(0.2)
         raise PipelineError(

@@ -35,7 +35,9 @@ def statement_applies(statement: dict[str, Any]) -> bool:
             actual = LOCAL_REQUEST_CONTEXT.get(key.lower())
             if actual is None:
                 return False
-            expected_values = [str(v).lower() for v in (expected if isinstance(expected, list) else [expected])]
+            expected_values = [
+                str(v).lower() for v in (expected if isinstance(expected, list) else [expected])
+            ]
             if not compare(actual, expected_values):
                 return False
     return True

@@ -22,7 +22,11 @@ def _exporter(name: str, value: str) -> str:
             "Resources": {
                 "Parameter": {
                     "Type": "AWS::SSM::Parameter",
-                    "Properties": {"Name": f"/glueline-test/{name}", "Type": "String", "Value": value},
+                    "Properties": {
+                        "Name": f"/glueline-test/{name}",
+                        "Type": "String",
+                        "Value": value,
+                    },
                 }
             },
             "Outputs": {

@@ -81,7 +81,9 @@ def test_s3_put_runs_a_python_function_that_writes_a_marker(aws, create_function
         return [entry["Key"] for entry in listed]
 
     assert eventually(marker) == [f"seen/{key}"]
-    record = json.loads(s3.get_object(Bucket="glueline-test-markers", Key=f"seen/{key}")["Body"].read())
+    record = json.loads(
+        s3.get_object(Bucket="glueline-test-markers", Key=f"seen/{key}")["Body"].read()
+    )
     assert record["eventSource"] == "aws:s3"
     assert record["eventName"] == "ObjectCreated:Put"
     assert record["s3"]["object"]["key"] == "incoming/Stra%C3%9Fe+report+1.csv"

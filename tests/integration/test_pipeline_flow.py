@@ -12,7 +12,7 @@ from glueline.pipeline_client import PipelineClient, StageOutputs
 pytestmark = pytest.mark.integration
 
 RUN_TIMEOUT = 600.0
-PEOPLE = "name,age,city\nAda,36,London\nGrace,45,\"New York, NY\"\n"
+PEOPLE = 'name,age,city\nAda,36,London\nGrace,45,"New York, NY"\n'
 PEOPLE_WITH_EMAIL = "name,age,city,email\nLinus,28,Helsinki,linus@example.org\n"
 MALFORMED = "id,amount\n1,10\n2\n3,30,extra\n"
 
@@ -83,9 +83,7 @@ def test_reuploading_a_file_leaves_no_duplicate_rows(first_batch, pipeline, depl
     assert rows_for(pipeline, deployed_stage, "sales", "west/sales/Q1 Straße.csv").num_rows == 2
 
 
-def test_a_new_column_in_a_later_file_appears_in_the_catalog(
-    first_batch, pipeline, deployed_stage
-):
+def test_a_new_column_in_a_later_file_appears_in_the_catalog(first_batch, pipeline, deployed_stage):
     later = process(pipeline, deployed_stage, {"inbox/later.csv": PEOPLE_WITH_EMAIL})
     assert later["inbox/later.csv"]["JobRunState"] == "SUCCEEDED"
     table = pipeline.glue.get_table(DatabaseName=deployed_stage.database, Name="inbox")["Table"]

@@ -272,7 +272,9 @@ def find_change_set(
             change_set.stack_id,
         ):
             return change_set
-    raise ValidationError(stack_name or name_or_arn, message=f"ChangeSet [{name_or_arn}] does not exist")
+    raise ValidationError(
+        stack_name or name_or_arn, message=f"ChangeSet [{name_or_arn}] does not exist"
+    )
 
 
 def _describe_change_set(self: Any) -> Any:

@@ -98,9 +98,7 @@ class GlueTable(CloudFormationModel):
         properties = cloudformation_json["Properties"]
         table_input = dict(properties["TableInput"])
         name = table_input.setdefault("Name", resource_name.lower())
-        _glue(account_id, region_name).create_table(
-            properties["DatabaseName"], name, table_input
-        )
+        _glue(account_id, region_name).create_table(properties["DatabaseName"], name, table_input)
         return cls(properties["DatabaseName"], name)
 
     @classmethod

@@ -22,7 +22,13 @@ def _kms_key_tags_as_cloudformation_writes_them() -> None:
 
     original = Key.create_from_cloudformation_json.__func__
 
-    def create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    def create(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         properties = cloudformation_json.get("Properties", {})
         properties["Tags"] = [
             {"TagKey": tag["Key"], "TagValue": tag["Value"]} if "Key" in tag else tag
@@ -77,16 +83,35 @@ def _bucket_configuration_from_template() -> None:
         public_access = properties.get("PublicAccessBlockConfiguration")
         if public_access:
             backend.put_public_access_block(
-                bucket.name, {key: str(value).lower() == "true" for key, value in public_access.items()}
+                bucket.name,
+                {key: str(value).lower() == "true" for key, value in public_access.items()},
             )
 
-    def create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> Any:
-        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    def create(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        bucket = original_create(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
         apply(bucket, cloudformation_json.get("Properties", {}), account_id)
         return bucket
 
-    def update(cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
-        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    def update(
+        cls: type,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        bucket = original_update(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
         apply(bucket, cloudformation_json.get("Properties", {}), account_id)
         return bucket
 
@@ -104,14 +129,18 @@ def lifecycle_rule_for_api(rule: dict[str, Any]) -> dict[str, Any]:
     if "ExpirationInDays" in rule:
         api_rule["Expiration"] = {"Days": str(rule["ExpirationInDays"])}
     if "ExpiredObjectDeleteMarker" in rule:
-        api_rule["Expiration"] = {"ExpiredObjectDeleteMarker": str(rule["ExpiredObjectDeleteMarker"]).lower()}
+        api_rule["Expiration"] = {
+            "ExpiredObjectDeleteMarker": str(rule["ExpiredObjectDeleteMarker"]).lower()
+        }
     noncurrent = rule.get("NoncurrentVersionExpiration") or (
         {"NoncurrentDays": rule["NoncurrentVersionExpirationInDays"]}
         if "NoncurrentVersionExpirationInDays" in rule
         else None
     )
     if noncurrent:
-        api_rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": str(noncurrent["NoncurrentDays"])}
+        api_rule["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": str(noncurrent["NoncurrentDays"])
+        }
     abort = rule.get("AbortIncompleteMultipartUpload")
     if abort:
         api_rule["AbortIncompleteMultipartUpload"] = {

@@ -123,7 +123,9 @@ class TopicPolicy(_PolicyModel):
 
         backend = sns_backends[account_id][region_name]
         if policy is None:
-            policy = json.dumps(backend.get_topic(target)._create_default_topic_policy(
-                region_name, account_id, target.split(":")[-1]
-            ))
+            policy = json.dumps(
+                backend.get_topic(target)._create_default_topic_policy(
+                    region_name, account_id, target.split(":")[-1]
+                )
+            )
         backend.set_topic_attribute(target, "Policy", policy)

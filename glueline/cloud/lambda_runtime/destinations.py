@@ -10,7 +10,9 @@ from typing import Any
 log = logging.getLogger("glueline.lambda")
 
 
-def deliver(target_arn: str, message: dict[str, Any], submit_event: Callable[[Any, str], None]) -> None:
+def deliver(
+    target_arn: str, message: dict[str, Any], submit_event: Callable[[Any, str], None]
+) -> None:
     """Send ``message`` to the resource named by ``target_arn`` through moto's backends.
 
     ``submit_event`` queues an asynchronous invocation, for Lambda targets.

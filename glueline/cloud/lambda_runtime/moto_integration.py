@@ -17,11 +17,15 @@ def install(executor: LocalLambdaExecutor, invoker: AsyncInvoker) -> None:
     original_init = LambdaFunction.__init__
     original_configuration = LambdaFunction.get_configuration
 
-    def init_keeping_dead_letter_config(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+    def init_keeping_dead_letter_config(
+        self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> None:
         original_init(self, account_id, spec, *args, **kwargs)
         self.dead_letter_config = spec.get("DeadLetterConfig")
 
-    def configuration_with_dead_letter_config(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def configuration_with_dead_letter_config(
+        self: Any, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         configuration = original_configuration(self, *args, **kwargs)
         if getattr(self, "dead_letter_config", None):
             configuration["DeadLetterConfig"] = self.dead_letter_config
