@@ -10,8 +10,11 @@ AWS_SDK_BUNDLE_VERSION := 1.12.262
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+# local: the embedded local cloud (no Docker). docker: LocalStack + AWS Glue libs (docs/docker.md).
+BACKEND ?= local
+DOCKER_BACKEND := $(BIN)/python -m glueline.docker_backend
 
-.PHONY: setup up down status deploy synth e2e test unit integration lint format bench clean
+.PHONY: setup up down status deploy synth e2e test unit integration test-docker lint format bench clean
 
 setup: $(VENV)/.installed node_modules/.installed $(JARS)/.installed  ## install everything into the repo
 
@@ -34,21 +37,34 @@ $(JARS)/.installed:
 	touch $@
 
 up: setup  ## start the local cloud on http://localhost:4566 and deploy the local stacks
+ifeq ($(BACKEND),docker)
+	$(DOCKER_BACKEND) up
+	$(DOCKER_BACKEND) deploy
+else
 	$(BIN)/glueline up
 	$(BIN)/glueline deploy
+endif
 
 deploy: setup  ## (re)deploy the local stage's stacks to the running local cloud
+ifeq ($(BACKEND),docker)
+	$(DOCKER_BACKEND) deploy
+else
 	$(BIN)/glueline deploy
+endif
 
 synth: setup  ## synthesize every stack of every configured stage, the pipeline included
 	cdk synth -c config=local -q
 	cdk synth -c config=aws -c allow_placeholders=true -q
 
 e2e: up  ## run the pipeline on the sample data against the local cloud and check it
-	$(BIN)/glueline e2e
+	$(BIN)/glueline e2e --backend $(BACKEND)
 
 down:  ## stop the local cloud
-	$(BIN)/glueline down
+ifeq ($(BACKEND),docker)
+	$(DOCKER_BACKEND) down
+else
+	test ! -x $(BIN)/glueline || $(BIN)/glueline down
+endif
 
 status:
 	$(BIN)/glueline status
@@ -62,6 +78,9 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration
 
+test-docker: setup  ## the Docker setup's tests (need a Docker daemon; skipped without one)
+	$(BIN)/pytest -m docker tests/docker
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -70,8 +89,10 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup
+bench: setup  ## benchmarks: they print figures and assert nothing
 	$(BIN)/python benchmarks/local_cloud.py
+	$(BIN)/python benchmarks/glue_runs.py
+	$(BIN)/python benchmarks/pipeline.py
 
 clean: down
 	rm -rf $(STATE) cdk.out

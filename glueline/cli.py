@@ -50,9 +50,15 @@ def _deploy(settings: CloudSettings) -> int:
     return cdk_local.deploy_local_stage(settings, Path.cwd())
 
 
-def _e2e(settings: CloudSettings) -> int:
+def _e2e(settings: CloudSettings, backend: str) -> int:
     from glueline import e2e
 
+    if backend == "docker":
+        from glueline import docker_backend
+
+        docker_settings = CloudSettings(docker_backend.LOCALSTACK_PORT, settings.state_dir)
+        glue = {"glue": docker_backend.GLUE_ENDPOINT_ON_HOST}
+        return e2e.run(docker_settings, service_endpoints=glue)
     if not process.status(settings).running:
         raise process.CloudError("the local cloud is not running; start it with `make up`")
     return e2e.run(settings)
@@ -63,7 +69,6 @@ COMMANDS = {
     "down": (_down, "stop the local cloud and every process it started"),
     "status": (_status, "say whether the local cloud runs, and where its log and state live"),
     "deploy": (_deploy, "bootstrap and deploy the local stage's stacks with cdklocal"),
-    "e2e": (_e2e, "run the deployed pipeline on the sample data and check the results"),
     "env": (_env, "print shell exports that point AWS SDKs and CLIs at the local cloud"),
 }
 
@@ -73,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
+    e2e = commands.add_parser("e2e", help="run the pipeline on the sample data and check it")
+    e2e.add_argument("--backend", choices=("local", "docker"), default="local")
     cdk = commands.add_parser("cdk", help="run cdklocal against the local cloud")
     cdk.add_argument("arguments", nargs=argparse.REMAINDER, help="arguments for cdklocal")
     args = parser.parse_args(argv)
@@ -80,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "cdk":
             return _cdk(settings, args.arguments)
+        if args.command == "e2e":
+            return _e2e(settings, args.backend)
         return COMMANDS[args.command][0](settings)
     except process.CloudError as error:
         print(f"glueline: {error}", file=sys.stderr)

@@ -9,7 +9,7 @@ each step and exits non-zero if any check fails.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,9 +136,15 @@ def run_legislators_flow(client: PipelineClient, stage: StageOutputs, report: Re
     )
 
 
-def run(settings: CloudSettings, say: Callable[[str], None] = print) -> int:
+def run(
+    settings: CloudSettings,
+    say: Callable[[str], None] = print,
+    service_endpoints: Mapping[str, str] | None = None,
+) -> int:
     report = Report(say=say)
-    client = PipelineClient(settings, progress=lambda message: say(f"  {message}"))
+    client = PipelineClient(
+        settings, progress=lambda message: say(f"  {message}"), service_endpoints=service_endpoints
+    )
     try:
         with report.timed("find the deployed stage"):
             stage = client.stage_outputs()

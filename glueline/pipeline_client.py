@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,12 @@ class StageOutputs:
 class PipelineClient:
     """boto3 clients for one cloud, plus the waits the pipeline's asynchrony needs."""
 
-    def __init__(self, settings: CloudSettings, progress: Callable[[str], None] = lambda _: None):
+    def __init__(
+        self,
+        settings: CloudSettings,
+        progress: Callable[[str], None] = lambda _: None,
+        service_endpoints: Mapping[str, str] | None = None,
+    ):
         env = client_environment(settings.endpoint_url)
         self._session = boto3.session.Session(
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -57,12 +62,15 @@ class PipelineClient:
             region_name=env["AWS_REGION"],
         )
         self._endpoint_url = settings.endpoint_url
+        #: Services served elsewhere, such as Glue beside LocalStack in the Docker setup.
+        self._service_endpoints = dict(service_endpoints or {})
         self.progress = progress
         self.s3 = self.client("s3")
         self.glue = self.client("glue")
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self._endpoint_url)
+        endpoint_url = self._service_endpoints.get(service, self._endpoint_url)
+        return self._session.client(service, endpoint_url=endpoint_url)
 
     def stage_outputs(self) -> StageOutputs:
         """Collect the contract outputs from whichever deployed stacks carry them."""

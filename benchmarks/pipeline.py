@@ -1,0 +1,100 @@
+"""End-to-end latency of the deployed pipeline: ``PutObject`` until the Parquet is readable.
+
+Runs against the local cloud at ``GLUELINE_PORT`` (default 4566) with the local stage
+deployed (``make up``). Uploads the sample CSV several times under one key and splits each
+round into its steps: the trigger Lambda starting the run, the run reaching RUNNING, the
+run finishing, and the Parquet being read back. Then one round with a generated CSV of
+about 100 MB (never committed) for throughput. Prints figures; asserts nothing.
+
+Usage: ``python benchmarks/pipeline.py [--rounds 3] [--megabytes 100]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from glueline.cloud.settings import CloudSettings
+from glueline.pipeline_client import PipelineClient, StageOutputs
+
+SAMPLE_CSV = Path("sample_data/us-legislators/legislators-current.csv")
+STEPS = ("trigger -> run started", "run STARTING -> RUNNING", "run -> SUCCEEDED", "read back")
+
+
+def one_round(client: PipelineClient, stage: StageOutputs, path: Path, key: str) -> list[float]:
+    source = f"s3://{stage.input_bucket}/{key}"
+    marks = [time.monotonic()]
+    since = time.time() - 1
+    client.s3.upload_file(str(path), stage.input_bucket, key)
+    run_id = client.wait_for_run_of(stage.file_processor_job, source, since, 120)
+    marks.append(time.monotonic())
+    while client.glue.get_job_run(JobName=stage.file_processor_job, RunId=run_id)["JobRun"][
+        "JobRunState"
+    ] in ("STARTING",):
+        time.sleep(0.05)
+    marks.append(time.monotonic())
+    run = client.wait_for_final_state(stage.file_processor_job, run_id, 1800)
+    if run["JobRunState"] != "SUCCEEDED":
+        raise SystemExit(f"run {run_id} ended {run['JobRunState']}: {run.get('ErrorMessage')}")
+    marks.append(time.monotonic())
+    dataset = key.split("/")[0].replace("-", "_")
+    table = client.read_parquet(stage.output_bucket, f"{dataset}/")
+    if table.filter(pc.equal(table["source_file"], source)).num_rows == 0:
+        raise SystemExit(f"no rows for {source} in s3://{stage.output_bucket}/{dataset}/")
+    marks.append(time.monotonic())
+    return [later - earlier for earlier, later in itertools.pairwise(marks)]
+
+
+def write_large_csv(path: Path, megabytes: float) -> int:
+    rng = random.Random(11)
+    with path.open("w") as out:
+        out.write("id,name,amount,quantity,day\n")
+        row = 0
+        while out.tell() < megabytes * 1_000_000:
+            lines = []
+            for _ in range(10_000):
+                row += 1
+                lines.append(
+                    f"{row},name_{rng.randrange(100_000)},{rng.random() * 1000:.2f},"
+                    f"{rng.randrange(1, 50)},2026-11-{rng.randrange(1, 29):02d}\n"
+                )
+            out.write("".join(lines))
+    return path.stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--megabytes", type=float, default=100)
+    args = parser.parse_args()
+    client = PipelineClient(CloudSettings.from_environment())
+    stage = client.stage_outputs()
+    rounds = [
+        one_round(client, stage, SAMPLE_CSV, "bench-sample/legislators.csv")
+        for _ in range(args.rounds)
+    ]
+    print(f"sample CSV ({SAMPLE_CSV.stat().st_size / 1000:.0f} kB), {args.rounds} rounds:")
+    for index, step in enumerate(STEPS):
+        print(f"  {step:<26} median {statistics.median(r[index] for r in rounds):6.1f} s")
+    totals = [sum(r) for r in rounds]
+    print(f"  {'PutObject -> readable':<26} median {statistics.median(totals):6.1f} s")
+    if args.megabytes > 0:
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "large.csv"
+            size = write_large_csv(path, args.megabytes)
+            steps = one_round(client, stage, path, "bench-large/large.csv")
+        print(
+            f"{size / 1e6:.0f} MB CSV: PutObject -> readable {sum(steps):.1f} s, "
+            f"run {steps[2]:.1f} s, throughput {size / 1e6 / sum(steps):.2f} MB/s end to end"
+        )
+
+
+if __name__ == "__main__":
+    main()
