@@ -7,8 +7,9 @@ from pathlib import Path
 
 from glueline.cloud.settings import CloudSettings
 
-#: Seconds between asynchronous retries; AWS waits about one and then two minutes.
-DEFAULT_RETRY_DELAYS = "1,2"
+#: Seconds between asynchronous retries. AWS waits about one and then two minutes; half of
+#: that still lets a burst of uploads wait out a full ``MaxConcurrentRuns`` of local runs.
+DEFAULT_RETRY_DELAYS = "30,60"
 
 
 def install(settings: CloudSettings) -> None:

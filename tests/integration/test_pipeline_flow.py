@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pyarrow.compute as pc
@@ -107,3 +108,40 @@ def test_a_malformed_file_fails_with_the_bad_row_count_and_stays_in_place(
         Bucket=deployed_stage.output_bucket, Prefix="_rejected/ledger/"
     )
     assert rejected.get("KeyCount", 0) > 0
+
+
+def test_a_start_refused_for_concurrency_ends_on_the_failure_queue_with_its_key(
+    first_batch, pipeline, deployed_stage, aws, eventually
+):
+    """Four uploads at once against MaxConcurrentRuns=3: one start is refused throughout
+    the trigger's and Lambda's retries, and its event lands on the on-failure queue."""
+    invoke_config = aws("lambda").get_function_event_invoke_config(
+        FunctionName=deployed_stage.trigger_function
+    )
+    queue_name = invoke_config["DestinationConfig"]["OnFailure"]["Destination"].split(":")[-1]
+    sqs = aws("sqs")
+    queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    keys = [f"burst{number}/part.csv" for number in range(4)]
+    for key in keys:
+        pipeline.s3.put_object(Bucket=deployed_stage.input_bucket, Key=key, Body=PEOPLE.encode())
+
+    def failure_record():
+        """the refused event reached the on-failure queue"""
+        return sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
+
+    record = json.loads(eventually(failure_record, timeout=120)[0]["Body"])
+    refused_key = record["requestPayload"]["Records"][0]["s3"]["object"]["key"]
+    assert refused_key in keys
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert "ConcurrentRunsExceededException" in json.dumps(record["responsePayload"])
+    runs = pipeline.glue.get_job_runs(JobName=deployed_stage.file_processor_job)["JobRuns"]
+    started = {run["Arguments"]["--source_path"]: run["Id"] for run in runs}
+    for key in keys:
+        source = f"s3://{deployed_stage.input_bucket}/{key}"
+        if key == refused_key:
+            assert source not in started
+        else:
+            final = pipeline.wait_for_final_state(
+                deployed_stage.file_processor_job, started[source], RUN_TIMEOUT
+            )
+            assert final["JobRunState"] == "SUCCEEDED"
