@@ -13,7 +13,7 @@ DEFAULT_RETRY_DELAYS = "30,60"
 
 
 def install(settings: CloudSettings) -> None:
-    from glueline.cloud import glue, s3_events, s3_policies
+    from glueline.cloud import glue, s3_events, s3_listing, s3_policies
     from glueline.cloud.cloudformation import engine as cloudformation_engine
     from glueline.cloud.lambda_runtime import moto_integration
     from glueline.cloud.lambda_runtime.async_invoke import AsyncInvoker
@@ -27,4 +27,5 @@ def install(settings: CloudSettings) -> None:
     cloudformation_engine.install(settings, executor)
     s3_policies.install()
     s3_events.install()
+    s3_listing.install()
     glue.install(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
@@ -13,6 +14,7 @@ from glueline.pipeline_client import PipelineClient, StageOutputs
 pytestmark = pytest.mark.integration
 
 RUN_TIMEOUT = 600.0
+PERSONS_JSON = Path(__file__).resolve().parents[2] / "sample_data" / "us-legislators" / "persons.json"
 PEOPLE = 'name,age,city\nAda,36,London\nGrace,45,"New York, NY"\n'
 PEOPLE_WITH_EMAIL = "name,age,city,email\nLinus,28,Helsinki,linus@example.org\n"
 MALFORMED = "id,amount\n1,10\n2\n3,30,extra\n"
@@ -145,3 +147,17 @@ def test_a_start_refused_for_concurrency_ends_on_the_failure_queue_with_its_key(
                 deployed_stage.file_processor_job, started[source], RUN_TIMEOUT
             )
             assert final["JobRunState"] == "SUCCEEDED"
+
+
+def test_the_legislators_job_can_overwrite_its_snapshot(pipeline, deployed_stage):
+    """The output bucket is versioned; a second overwrite must not trip on the first."""
+    pipeline.s3.upload_file(
+        str(PERSONS_JSON),
+        deployed_stage.input_bucket,
+        "us-legislators/persons.json",
+    )
+    for _ in range(2):
+        run_id = pipeline.glue.start_job_run(JobName=deployed_stage.legislators_job)["JobRunId"]
+        run = pipeline.wait_for_final_state(deployed_stage.legislators_job, run_id, RUN_TIMEOUT)
+        assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert pipeline.read_parquet(deployed_stage.output_bucket, "legislators/").num_rows == 537
