@@ -14,7 +14,8 @@ from glueline.pipeline_client import PipelineClient, StageOutputs
 pytestmark = pytest.mark.integration
 
 RUN_TIMEOUT = 600.0
-PERSONS_JSON = Path(__file__).resolve().parents[2] / "sample_data" / "us-legislators" / "persons.json"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "us-legislators"
+PERSONS_JSON = SAMPLE_DIR / "persons.json"
 PEOPLE = 'name,age,city\nAda,36,London\nGrace,45,"New York, NY"\n'
 PEOPLE_WITH_EMAIL = "name,age,city,email\nLinus,28,Helsinki,linus@example.org\n"
 MALFORMED = "id,amount\n1,10\n2\n3,30,extra\n"
