@@ -17,11 +17,7 @@ def _outputs(cloudformation, stack_name: str) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-@pytest.fixture(scope="module")
-def deployed(glueline_cli, tmp_path_factory):
-    bootstrap = glueline_cli("cdk", "bootstrap", "aws://000000000000/us-east-1")
-    assert bootstrap.returncode == 0, bootstrap.stderr[-3000:]
-    output_dir = tmp_path_factory.mktemp("cdk.out")
+def _deploy(glueline_cli, output_dir, *context: str):
     deploy = glueline_cli(
         "cdk",
         "deploy",
@@ -32,9 +28,22 @@ def deployed(glueline_cli, tmp_path_factory):
         f"{sys.executable} {APP}",
         "--output",
         str(output_dir),
+        *context,
     )
     assert deploy.returncode == 0, deploy.stderr[-3000:]
     return deploy
+
+
+@pytest.fixture(scope="module")
+def output_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cdk.out")
+
+
+@pytest.fixture(scope="module")
+def deployed(glueline_cli, output_dir):
+    bootstrap = glueline_cli("cdk", "bootstrap", "aws://000000000000/us-east-1")
+    assert bootstrap.returncode == 0, bootstrap.stderr[-3000:]
+    return _deploy(glueline_cli, output_dir)
 
 
 def test_custom_resource_data_shows_in_an_output(deployed, aws):
@@ -47,6 +56,17 @@ def test_an_export_is_imported_by_a_second_stack(deployed, aws):
     assert outputs["ImportedBucket"] == "glueline-test-scratch"
     parameter = aws("ssm").get_parameter(Name="/glueline-test/imported-bucket")["Parameter"]
     assert parameter["Value"] == "glueline-test-scratch"
+
+
+def test_a_second_deploy_sends_the_custom_resource_an_update(
+    deployed, glueline_cli, output_dir, aws
+):
+    _deploy(glueline_cli, output_dir, "-c", "greeting_name=again")
+    stack = aws("cloudformation").describe_stacks(StackName="glueline-test-exporter")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert _outputs(aws("cloudformation"), "glueline-test-exporter")["GreetingText"] == (
+        "hello again (Update)"
+    )
 
 
 def test_the_tls_only_bucket_accepts_requests_to_the_local_endpoint(deployed, aws):

@@ -121,12 +121,26 @@ def test_an_imported_export_cannot_be_deleted_and_deletion_removes_resources(aws
     assert "pinned-parameter" not in names
 
 
-def test_a_glue_job_in_a_template_exists_after_deploy_and_is_gone_after_delete(aws):
+def test_glue_resources_in_a_template_exist_after_deploy_and_are_gone_after_delete(aws):
     template = {
         "Resources": {
             "Database": {
                 "Type": "AWS::Glue::Database",
                 "Properties": {"CatalogId": "000000000000", "DatabaseInput": {"Name": "cfn_db"}},
+            },
+            "Table": {
+                "Type": "AWS::Glue::Table",
+                "Properties": {
+                    "CatalogId": "000000000000",
+                    "DatabaseName": {"Ref": "Database"},
+                    "TableInput": {
+                        "Name": "events",
+                        "StorageDescriptor": {
+                            "Columns": [{"Name": "id", "Type": "bigint"}],
+                            "Location": "s3://data/events/",
+                        },
+                    },
+                },
             },
             "Job": {
                 "Type": "AWS::Glue::Job",
@@ -149,6 +163,8 @@ def test_a_glue_job_in_a_template_exists_after_deploy_and_is_gone_after_delete(a
     assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 3}
     assert job["Timeout"] == 60
     assert glue.get_database(Name="cfn_db")["Database"]["Name"] == "cfn_db"
+    table = glue.get_table(DatabaseName="cfn_db", Name="events")["Table"]
+    assert table["StorageDescriptor"]["Columns"] == [{"Name": "id", "Type": "bigint"}]
 
     cloudformation.delete_stack(StackName="glue-stack")
     with pytest.raises(glue.exceptions.EntityNotFoundException):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.core.common_models import CloudFormationModel
+from glueline.cloud.cloudformation.named_resource import NamedResource
 
 
 def _cloudwatch(account_id: str, region_name: str) -> Any:
@@ -13,10 +13,7 @@ def _cloudwatch(account_id: str, region_name: str) -> Any:
     return cloudwatch_backends[account_id][region_name]
 
 
-class MetricAlarm(CloudFormationModel):
-    def __init__(self, name: str) -> None:
-        self.name = name
-
+class MetricAlarm(NamedResource):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CloudWatch::Alarm"
@@ -25,22 +22,13 @@ class MetricAlarm(CloudFormationModel):
     def cloudformation_name_type() -> str:
         return "AlarmName"
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> MetricAlarm:
-        properties = cloudformation_json["Properties"]
+        alarm_name = properties.get("AlarmName", name)
         _cloudwatch(account_id, region_name).put_metric_alarm(
-            name=resource_name,
+            name=alarm_name,
             namespace=properties.get("Namespace", ""),
             metric_name=properties.get("MetricName", ""),
             comparison_operator=properties["ComparisonOperator"],
@@ -60,22 +48,7 @@ class MetricAlarm(CloudFormationModel):
             actions_enabled=properties.get("ActionsEnabled", True),
             treat_missing_data=properties.get("TreatMissingData"),
         )
-        return cls(resource_name)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: MetricAlarm,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> MetricAlarm:
-        original_resource.delete(account_id, region_name)
-        name = cloudformation_json["Properties"].get("AlarmName", original_resource.name)
-        return cls.create_from_cloudformation_json(
-            name, cloudformation_json, account_id, region_name
-        )
+        return cls(alarm_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _cloudwatch(account_id, region_name).delete_alarms([self.name])

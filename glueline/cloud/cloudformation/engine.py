@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
@@ -65,6 +65,15 @@ class ResourceFailed(Exception):
         self.logical_id = logical_id
         self.resource_type = resource_type
         self.reason = reason
+
+
+class ChangeSetNotFound(CloudFormationError):
+    """AWS's answer for a missing change set; the CDK CLI expects exactly this code."""
+
+    code = "ChangeSetNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"ChangeSet [{name}] does not exist")
 
 
 class UnsupportedResourceType(Exception):
@@ -272,9 +281,7 @@ def find_change_set(
             change_set.stack_id,
         ):
             return change_set
-    raise ValidationError(
-        stack_name or name_or_arn, message=f"ChangeSet [{name_or_arn}] does not exist"
-    )
+    raise ChangeSetNotFound(name_or_arn)
 
 
 def _describe_change_set(self: Any) -> Any:
@@ -290,12 +297,16 @@ def _describe_change_set(self: Any) -> Any:
 
 
 def _delete_change_set(self: Any) -> Any:
+    """Deleting a change set that is not there succeeds, as in AWS (the CDK CLI relies on it)."""
     from moto.core.responses import EmptyResult
 
     backend = self.cloudformation_backend
-    change_set = find_change_set(
-        backend, self._get_param("ChangeSetName"), self._get_param("StackName")
-    )
+    try:
+        change_set = find_change_set(
+            backend, self._get_param("ChangeSetName"), self._get_param("StackName")
+        )
+    except ChangeSetNotFound:
+        return EmptyResult()
     backend.change_sets.pop(change_set.change_set_id, None)
     return EmptyResult()
 
@@ -363,7 +374,7 @@ def _provision_new_stack(
         _publish_exports(backend, stack, previous=[])
     except Exception as exc:
         _record_resource_failure(stack, exc)
-        _fail(stack, "CREATE_FAILED", _reason_of(exc))
+        _fail(stack, "CREATE_FAILED", _reason_of(exc), exc)
         failures = _delete_resources(stack)
         reason = "Rollback requested by user." if not failures else f"Rollback failed: {failures}"
         stack.status = "ROLLBACK_COMPLETE" if not failures else "ROLLBACK_FAILED"
@@ -391,7 +402,7 @@ def _provision_update(
         _publish_exports(backend, stack, previous=previous_exports)
     except Exception as exc:
         _record_resource_failure(stack, exc)
-        _fail(stack, "UPDATE_FAILED", _reason_of(exc))
+        _fail(stack, "UPDATE_FAILED", _reason_of(exc), exc)
         stack.status = "UPDATE_ROLLBACK_COMPLETE"
         stack._add_stack_event(
             stack.status,
@@ -514,8 +525,8 @@ def _imports(node: Any) -> set[str]:
     return found
 
 
-def _fail(stack: Stack, status: str, reason: str) -> None:
-    log.error("stack %s: %s: %s", stack.name, status, reason)
+def _fail(stack: Stack, status: str, reason: str, cause: BaseException | None = None) -> None:
+    log.error("stack %s: %s: %s", stack.name, status, reason, exc_info=cause)
     stack.status = status
     stack.stack_status_reason = reason
     stack._add_stack_event(status, resource_status_reason=reason)

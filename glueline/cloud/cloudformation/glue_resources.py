@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.core.common_models import CloudFormationModel
+from glueline.cloud.cloudformation.named_resource import NamedResource
 
 
 def _glue(account_id: str, region_name: str) -> Any:
@@ -17,113 +17,59 @@ def _glue(account_id: str, region_name: str) -> Any:
     return glue_backends[account_id][region_name]
 
 
-class GlueDatabase(CloudFormationModel):
-    def __init__(self, name: str) -> None:
-        self.name = name
-
+class GlueDatabase(NamedResource):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Glue::Database"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> GlueDatabase:
-        database_input = dict(cloudformation_json["Properties"]["DatabaseInput"])
-        name = database_input.setdefault("Name", resource_name.lower())
-        _glue(account_id, region_name).create_database(name, database_input)
-        return cls(name)
+        database_input = dict(properties["DatabaseInput"])
+        database_name = database_input.setdefault("Name", name.lower())
+        _glue(account_id, region_name).create_database(database_name, database_input)
+        return cls(database_name)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: GlueDatabase,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> GlueDatabase:
-        database_input = dict(cloudformation_json["Properties"]["DatabaseInput"])
-        name = database_input.setdefault("Name", original_resource.name)
-        if name != original_resource.name:
-            original_resource.delete(account_id, region_name)
-            _glue(account_id, region_name).create_database(name, database_input)
-        else:
-            _glue(account_id, region_name).update_database(name, database_input)
-        return cls(name)
+    def update(self, properties: dict[str, Any], account_id: str, region_name: str) -> GlueDatabase:
+        database_input = dict(properties["DatabaseInput"])
+        if database_input.setdefault("Name", self.name) != self.name:
+            self.delete(account_id, region_name)
+            return self.create(self.name, properties, account_id, region_name)
+        _glue(account_id, region_name).update_database(self.name, database_input)
+        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         _glue(account_id, region_name).delete_database(self.name)
 
 
-class GlueTable(CloudFormationModel):
-    def __init__(self, database_name: str, name: str) -> None:
+class GlueTable(NamedResource):
+    def __init__(self, name: str, database_name: str) -> None:
+        super().__init__(name)
         self.database_name = database_name
-        self.name = name
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Glue::Table"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> GlueTable:
-        properties = cloudformation_json["Properties"]
         table_input = dict(properties["TableInput"])
-        name = table_input.setdefault("Name", resource_name.lower())
-        _glue(account_id, region_name).create_table(properties["DatabaseName"], name, table_input)
-        return cls(properties["DatabaseName"], name)
+        table_name = table_input.setdefault("Name", name.lower())
+        database_name = properties["DatabaseName"]
+        _glue(account_id, region_name).create_table(database_name, table_name, table_input)
+        return cls(table_name, database_name)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: GlueTable,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> GlueTable:
-        properties = cloudformation_json["Properties"]
+    def update(self, properties: dict[str, Any], account_id: str, region_name: str) -> GlueTable:
         table_input = dict(properties["TableInput"])
-        name = table_input.setdefault("Name", original_resource.name)
-        same = (properties["DatabaseName"], name) == (
-            original_resource.database_name,
-            original_resource.name,
-        )
-        backend = _glue(account_id, region_name)
-        if same:
-            backend.update_table(properties["DatabaseName"], name, table_input)
-        else:
-            original_resource.delete(account_id, region_name)
-            backend.create_table(properties["DatabaseName"], name, table_input)
-        return cls(properties["DatabaseName"], name)
+        table_input.setdefault("Name", self.name)
+        if (properties["DatabaseName"], table_input["Name"]) != (self.database_name, self.name):
+            self.delete(account_id, region_name)
+            return self.create(self.name, properties, account_id, region_name)
+        _glue(account_id, region_name).update_table(self.database_name, self.name, table_input)
+        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         _glue(account_id, region_name).delete_table(self.database_name, self.name)
@@ -158,21 +104,7 @@ _JOB_PROPERTIES = {
 DEFAULT_JOB_TIMEOUT_MINUTES = 2880
 
 
-def _create_job(name: str, properties: dict[str, Any], account_id: str, region_name: str) -> None:
-    arguments: dict[str, Any] = dict.fromkeys(_JOB_PROPERTIES.values())
-    for property_name, keyword in _JOB_PROPERTIES.items():
-        if property_name in properties:
-            arguments[keyword] = properties[property_name]
-    arguments["timeout"] = arguments["timeout"] or DEFAULT_JOB_TIMEOUT_MINUTES
-    arguments["execution_property"] = arguments["execution_property"] or {"MaxConcurrentRuns": 1}
-    arguments["tags"] = arguments["tags"] or {}
-    _glue(account_id, region_name).create_job(name=name, **arguments)
-
-
-class GlueJob(CloudFormationModel):
-    def __init__(self, name: str) -> None:
-        self.name = name
-
+class GlueJob(NamedResource):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Glue::Job"
@@ -181,36 +113,22 @@ class GlueJob(CloudFormationModel):
     def cloudformation_name_type() -> str:
         return "Name"
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> GlueJob:
-        _create_job(resource_name, cloudformation_json["Properties"], account_id, region_name)
-        return cls(resource_name)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: GlueJob,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> GlueJob:
-        properties = cloudformation_json["Properties"]
-        name = properties.get("Name", original_resource.name)
-        original_resource.delete(account_id, region_name)
-        _create_job(name, properties, account_id, region_name)
-        return cls(name)
+        job_name = properties.get("Name", name)
+        arguments: dict[str, Any] = dict.fromkeys(_JOB_PROPERTIES.values())
+        for property_name, keyword in _JOB_PROPERTIES.items():
+            if property_name in properties:
+                arguments[keyword] = properties[property_name]
+        arguments["timeout"] = arguments["timeout"] or DEFAULT_JOB_TIMEOUT_MINUTES
+        arguments["execution_property"] = arguments["execution_property"] or {
+            "MaxConcurrentRuns": 1
+        }
+        arguments["tags"] = arguments["tags"] or {}
+        _glue(account_id, region_name).create_job(name=job_name, **arguments)
+        return cls(job_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _glue(account_id, region_name).delete_job(self.name)

@@ -13,6 +13,7 @@ def install() -> None:
     _kms_key_tags_as_cloudformation_writes_them()
     _ssm_parameter_attributes()
     _bucket_configuration_from_template()
+    _previous_parameter_values_are_inputs()
 
 
 def _kms_key_tags_as_cloudformation_writes_them() -> None:
@@ -147,3 +148,22 @@ def lifecycle_rule_for_api(rule: dict[str, Any]) -> dict[str, Any]:
             "DaysAfterInitiation": str(abort["DaysAfterInitiation"])
         }
     return api_rule
+
+
+def _previous_parameter_values_are_inputs() -> None:
+    """``UsePreviousValue`` means the value given before, not what it resolved to.
+
+    moto answered with resolved values, so an ``AWS::SSM::Parameter::Value<String>``
+    parameter (every CDK stack's ``BootstrapVersion``) came back as ``"6"`` instead of its
+    SSM path, and every second ``cdk deploy`` of a stack failed.
+    """
+    from moto.cloudformation.models import Stack
+
+    def previous_inputs(self: Any) -> dict[str, Any]:
+        declared = (self.template_dict or {}).get("Parameters", {})
+        return {
+            key: self.parameters.get(key, declared.get(key, {}).get("Default", resolved))
+            for key, resolved in self.resource_map.resolved_parameters.items()
+        }
+
+    Stack.stack_parameters = property(previous_inputs)

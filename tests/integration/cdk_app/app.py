@@ -51,7 +51,10 @@ greeter = lambda_.Function(
     code=lambda_.Code.from_inline(GREETER_SOURCE),
 )
 greeting = cdk.CustomResource(
-    exporter, "Greeting", service_token=greeter.function_arn, properties={"Name": "glueline"}
+    exporter,
+    "Greeting",
+    service_token=greeter.function_arn,
+    properties={"Name": app.node.try_get_context("greeting_name") or "glueline"},
 )
 cdk.CfnOutput(exporter, "GreetingText", value=greeting.get_att_string("Greeting"))
 cdk.CfnOutput(exporter, "ScratchBucket", value=bucket.bucket_name, export_name="scratch-bucket")
