@@ -4,7 +4,7 @@ The trigger Lambda starts one run per S3 object. The run reads the CSV with Spar
 the column names for the catalog, adds lineage columns, writes Parquet into the dataset's
 partition for that object and creates or updates the catalog table and partition.
 
-This file is uploaded to S3 as a single asset and runs unchanged on AWS Glue 5.0: it uses only
+This file is uploaded to S3 as a single asset and runs unchanged on AWS Glue 5.1: it uses only
 pyspark, boto3 and (inside ``main``) awsglue. Everything above ``main`` is a pure or
 injectable function so that it can be unit-tested on a plain local SparkSession.
 """

@@ -19,7 +19,7 @@ from stack.config import REPO_ROOT, StageSettings
 from stack.nag import acknowledge
 
 GLUE_JOBS_DIR = REPO_ROOT / "glue_jobs"
-GLUE_VERSION = "5.0"
+GLUE_VERSION = "5.1"
 WORKER_TYPE = "G.1X"
 NUMBER_OF_WORKERS = 2
 FILE_PROCESSOR_MAX_CONCURRENT_RUNS = 3

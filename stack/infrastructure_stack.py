@@ -351,7 +351,7 @@ class InfrastructureStack(Stack):
         acknowledge(
             function,
             "AwsSolutions-L1",
-            "Pinned to Python 3.11, the version Glue 5.0 and the local kit run.",
+            "Pinned to Python 3.11, the version Glue 5.1 and the local kit run.",
         )
         for suffix in CSV_SUFFIXES:
             self.input_bucket.add_event_notification(

@@ -20,7 +20,7 @@ def test_file_processor_job_settings(application: Template) -> None:
     properties = job(application, "glueline-local-file-processor")
     assert properties["Command"]["Name"] == "glueetl"
     assert properties["Command"]["PythonVersion"] == "3"
-    assert properties["GlueVersion"] == "5.0"
+    assert properties["GlueVersion"] == "5.1"
     assert properties["WorkerType"] == "G.1X"
     assert properties["NumberOfWorkers"] == 2
     assert properties["Timeout"] == 60
@@ -47,7 +47,7 @@ def test_legislators_job_reads_input_and_writes_output_prefixes(application: Tem
     }
     assert arguments["--table_name"] == "legislators"
     assert arguments["--database_name"] == import_of("GlueDatabaseName")
-    assert properties["GlueVersion"] == "5.0"
+    assert properties["GlueVersion"] == "5.1"
 
 
 def test_scripts_are_uploaded_assets_readable_by_the_job_role_only(application: Template) -> None:
@@ -89,3 +89,13 @@ def test_job_names_are_exported(application: Template) -> None:
 def test_application_stack_creates_no_buckets_or_roles(application: Template) -> None:
     application.resource_count_is("AWS::S3::Bucket", 0)
     application.resource_count_is("AWS::IAM::Role", 0)
+
+
+def test_local_spark_matches_the_declared_glue_version() -> None:
+    """Jobs are tested on the Spark release of the Glue version they declare."""
+    import pyspark
+
+    from stack.application_stack import GLUE_VERSION
+
+    spark_of_glue = {"5.0": "3.5.4", "5.1": "3.5.6"}
+    assert pyspark.__version__ == spark_of_glue[GLUE_VERSION]
