@@ -101,7 +101,7 @@ class PipelineClient:
             time.sleep(0.2)
         raise PipelineError(
             f"no run of {job_name} for {source_path} started within {timeout:.0f} s; "
-            "see the trigger function's log group /aws/lambda/<TriggerFunctionName>"
+            "see the trigger function's log group (its LoggingConfig.LogGroup)"
         )
 
     def wait_for_final_state(self, job_name: str, run_id: str, timeout: float) -> dict[str, Any]:

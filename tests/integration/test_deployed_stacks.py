@@ -80,6 +80,9 @@ def test_trigger_function_is_configured_and_sends_failures_to_a_queue(
     )
     assert invoke_config["MaximumRetryAttempts"] == 2
     assert ":sqs:" in invoke_config["DestinationConfig"]["OnFailure"]["Destination"]
+    log_group = configuration["LoggingConfig"]["LogGroup"]
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
+    assert [group["retentionInDays"] for group in groups] == [14]
 
 
 def test_file_processor_job_settings(deployed_stage: StageOutputs, aws):

@@ -14,6 +14,7 @@ def install() -> None:
     _ssm_parameter_attributes()
     _bucket_configuration_from_template()
     _previous_parameter_values_are_inputs()
+    _lambda_function_settings_from_template()
 
 
 def _kms_key_tags_as_cloudformation_writes_them() -> None:
@@ -167,3 +168,51 @@ def _previous_parameter_values_are_inputs() -> None:
         }
 
     Stack.stack_parameters = property(previous_inputs)
+
+
+def _lambda_function_settings_from_template() -> None:
+    """``AWS::Lambda::Function`` layers, dead-letter queue and logging configuration.
+
+    moto's model copies a fixed list of properties and drops these, so a CDK function's
+    logs went to ``/aws/lambda/<name>`` instead of its own log group (with its retention)
+    and a configured dead-letter queue was never used.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    from glueline.cloud.lambda_runtime.moto_integration import apply_delivery_settings
+
+    original_create = LambdaFunction.create_from_cloudformation_json.__func__
+    original_update = LambdaFunction.update_from_cloudformation_json.__func__
+
+    def apply(function: Any, properties: dict[str, Any]) -> None:
+        apply_delivery_settings(function, properties)
+        if "Layers" in properties:
+            function.layers = function._get_layers_data(properties["Layers"])
+
+    def create(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        function = original_create(cls, resource_name, cloudformation_json, *args, **kwargs)
+        apply(function, cloudformation_json["Properties"])
+        return function
+
+    def update(
+        cls: type,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        function = original_update(
+            cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs
+        )
+        apply(function, cloudformation_json["Properties"])
+        return function
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create)
+    LambdaFunction.update_from_cloudformation_json = classmethod(update)

@@ -17,18 +17,23 @@ def install(executor: LocalLambdaExecutor, invoker: AsyncInvoker) -> None:
     original_init = LambdaFunction.__init__
     original_configuration = LambdaFunction.get_configuration
 
-    def init_keeping_dead_letter_config(
+    def init_keeping_delivery_settings(
         self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any
     ) -> None:
         original_init(self, account_id, spec, *args, **kwargs)
-        self.dead_letter_config = spec.get("DeadLetterConfig")
+        apply_delivery_settings(self, spec)
 
-    def configuration_with_dead_letter_config(
+    def configuration_with_delivery_settings(
         self: Any, *args: Any, **kwargs: Any
     ) -> dict[str, Any]:
         configuration = original_configuration(self, *args, **kwargs)
         if getattr(self, "dead_letter_config", None):
             configuration["DeadLetterConfig"] = self.dead_letter_config
+        configuration["LoggingConfig"] = {
+            "LogFormat": "Text",
+            **(getattr(self, "logging_config", None) or {}),
+            "LogGroup": self.logs_group_name,
+        }
         return configuration
 
     def invoke(
@@ -55,10 +60,19 @@ def install(executor: LocalLambdaExecutor, invoker: AsyncInvoker) -> None:
         function = get_backend(account_id, region_name).get_function(fn_arn)
         invoker.submit(function, json.dumps(event_body))
 
-    LambdaFunction.__init__ = init_keeping_dead_letter_config
-    LambdaFunction.get_configuration = configuration_with_dead_letter_config
+    LambdaFunction.__init__ = init_keeping_delivery_settings
+    LambdaFunction.get_configuration = configuration_with_delivery_settings
     LambdaFunction.invoke = invoke
     s3_notifications._invoke_awslambda = notify_function
+
+
+def apply_delivery_settings(function: Any, spec: dict[str, Any]) -> None:
+    """Keep where a function's failed events and logs go; moto drops both settings."""
+    function.dead_letter_config = spec.get("DeadLetterConfig")
+    function.logging_config = spec.get("LoggingConfig")
+    log_group = (function.logging_config or {}).get("LogGroup")
+    if log_group:
+        function.logs_group_name = log_group
 
 
 def _header(headers: Any, name: str) -> str | None:
