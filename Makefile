@@ -10,6 +10,7 @@ AWS_SDK_BUNDLE_VERSION := 1.12.262
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 # local: the embedded local cloud (no Docker). docker: LocalStack + AWS Glue libs (docs/docker.md).
 BACKEND ?= local
 DOCKER_BACKEND := $(BIN)/python -m glueline.docker_backend

@@ -35,6 +35,7 @@ def cdklocal_environment(settings: CloudSettings) -> dict[str, str]:
         "CDK_DEFAULT_REGION": LOCAL_REGION,
         "NODE_OPTIONS": f"{node_options} --require {LOCALHOST_DNS}".strip(),
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
         "AWS_SDK_JS_SUPPRESS_NODE_WARNING": "1",
     }
 
