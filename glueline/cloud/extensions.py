@@ -13,7 +13,7 @@ DEFAULT_RETRY_DELAYS = "30,60"
 
 
 def install(settings: CloudSettings) -> None:
-    from glueline.cloud import glue, s3_events, s3_listing, s3_policies
+    from glueline.cloud import eventbridge_targets, glue, s3_events, s3_listing, s3_policies
     from glueline.cloud.cloudformation import engine as cloudformation_engine
     from glueline.cloud.lambda_runtime import moto_integration
     from glueline.cloud.lambda_runtime.async_invoke import AsyncInvoker
@@ -24,6 +24,7 @@ def install(settings: CloudSettings) -> None:
     delays = os.environ.get("GLUELINE_LAMBDA_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)
     invoker = AsyncInvoker(executor, [float(delay) for delay in delays.split(",")])
     moto_integration.install(executor, invoker)
+    eventbridge_targets.install(invoker)
     cloudformation_engine.install(settings, executor)
     s3_policies.install()
     s3_events.install()

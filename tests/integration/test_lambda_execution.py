@@ -202,3 +202,39 @@ def test_a_failing_async_event_without_destination_is_logged(
     eventually(logged)
     assert "no on-failure destination or DLQ is configured" in cloud_log()
     assert '{"item": "k3"}' in cloud_log()
+
+
+def test_an_eventbridge_rule_invokes_a_lambda_target(aws, create_function, eventually):
+    s3, events = aws("s3"), aws("events")
+    s3.create_bucket(Bucket="glueline-test-rule-markers")
+    arn = create_function(
+        "rule-target",
+        {"index.py": RULE_TARGET},
+        "index.handler",
+        Environment={"Variables": {"MARKER_BUCKET": "glueline-test-rule-markers"}},
+    )
+    events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop.orders"]}))
+    events.put_targets(Rule="orders", Targets=[{"Id": "function", "Arn": arn}])
+    events.put_events(
+        Entries=[{"Source": "shop.orders", "DetailType": "Order Placed", "Detail": '{"id": "o-1"}'}]
+    )
+
+    def marker():
+        """the target function wrote the order id"""
+        listed = s3.list_objects_v2(Bucket="glueline-test-rule-markers").get("Contents", [])
+        return [entry["Key"] for entry in listed]
+
+    assert eventually(marker) == ["orders/o-1"]
+
+
+RULE_TARGET = """
+import os
+
+import boto3
+
+
+def handler(event, context):
+    boto3.client("s3").put_object(
+        Bucket=os.environ["MARKER_BUCKET"], Key=f"orders/{event['detail']['id']}", Body=b""
+    )
+"""

@@ -162,3 +162,34 @@ def test_the_legislators_job_can_overwrite_its_snapshot(pipeline, deployed_stage
         run = pipeline.wait_for_final_state(deployed_stage.legislators_job, run_id, RUN_TIMEOUT)
         assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
     assert pipeline.read_parquet(deployed_stage.output_bucket, "legislators/").num_rows == 537
+
+
+def test_a_failed_run_raises_an_alert_on_the_topic(pipeline, deployed_stage, aws, eventually):
+    """The infrastructure's rule on 'Glue Job State Change' publishes FAILED runs to SNS."""
+    stacks = aws("cloudformation").describe_stacks(StackName="glueline-local-infrastructure")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks["Stacks"][0]["Outputs"]}
+    sqs = aws("sqs")
+    queue_url = sqs.create_queue(QueueName="glueline-test-alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    aws("sns").subscribe(TopicArn=outputs["AlertsTopicArn"], Protocol="sqs", Endpoint=queue_arn)
+    run_id = pipeline.glue.start_job_run(
+        JobName=deployed_stage.file_processor_job,
+        Arguments={
+            "--source_path": f"s3://{deployed_stage.input_bucket}/missing/nothing.csv",
+            "--dataset": "missing",
+        },
+    )["JobRunId"]
+    run = pipeline.wait_for_final_state(deployed_stage.file_processor_job, run_id, RUN_TIMEOUT)
+    assert run["JobRunState"] == "FAILED"
+
+    def alert():
+        """the alerts topic delivered the state change to the subscribed queue"""
+        return sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages")
+
+    notification = json.loads(eventually(alert, timeout=60)[0]["Body"])
+    event = json.loads(notification["Message"])
+    assert event["detail-type"] == "Glue Job State Change"
+    assert event["detail"]["state"] == "FAILED"
+    assert event["detail"]["jobRunId"] == run_id
