@@ -148,10 +148,12 @@ def job_command(spec: launcher.LaunchSpec) -> list[str]:
     ``AWS_ENDPOINT_URL_GLUE`` so that the script's own ``boto3.client("glue")`` (catalog
     updates) reaches glueline instead of LocalStack, which would answer that Glue is absent.
     """
-    command = launcher.docker_command(spec, LOCALSTACK_ENDPOINT_IN_NETWORK, network=NETWORK)
-    image_at = command.index(launcher.GLUE_LIBS_IMAGE)
-    glue_env = ["--env", f"{GLUE_ENDPOINT_VARIABLE}={GLUE_ENDPOINT_IN_NETWORK}"]
-    return [*command[:image_at], *glue_env, *command[image_at:]]
+    return launcher.docker_command(
+        spec,
+        LOCALSTACK_ENDPOINT_IN_NETWORK,
+        network=NETWORK,
+        extra_environment={GLUE_ENDPOINT_VARIABLE: GLUE_ENDPOINT_IN_NETWORK},
+    )
 
 
 def cdklocal_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -416,17 +418,13 @@ def localstack_clients(endpoint_url: str = LOCALSTACK_ENDPOINT_IN_NETWORK) -> Cl
 
 
 def install_docker_runtime(settings: CloudSettings, hooks: LocalStackRunHooks) -> None:
-    """Make moto's Glue run jobs in the Glue libs image with LocalStack's S3, Logs, events.
-
-    ``moto_integration.install`` takes only the runner; the hooks are chosen by its module
-    function ``hooks_for``, which is replaced here (docs/docker.md lists the small change to
-    ``moto_integration`` that would make this a parameter).
-    """
+    """Make moto's Glue run jobs in the Glue libs image with LocalStack's S3, Logs, events."""
     from glueline.cloud.glue import moto_integration
     from glueline.cloud.glue.runs import GlueJobRunner
 
-    moto_integration.install(GlueJobRunner(settings, command_builder=job_command))
-    moto_integration.hooks_for = lambda _job: hooks
+    moto_integration.install(
+        GlueJobRunner(settings, command_builder=job_command), hooks_for=lambda _job: hooks
+    )
 
 
 def serve(port: int, state_dir: Path) -> None:

@@ -162,6 +162,7 @@ def docker_command(
     network: str = "host",
     image: str = GLUE_LIBS_IMAGE,
     region: str = LOCAL_REGION,
+    extra_environment: Mapping[str, str] | None = None,
 ) -> list[str]:
     """``docker run`` of the same run in the Glue libs image, which brings its own awsglue
     and S3 jars. ``endpoint_url`` must be reachable from inside ``network`` (``localhost``
@@ -178,7 +179,8 @@ def docker_command(
         "--volume",
         f"{spec.code_dir}:{workspace}:ro",
     ]
-    for key, value in client_environment(endpoint_url, region).items():
+    environment = {**client_environment(endpoint_url, region), **(extra_environment or {})}
+    for key, value in environment.items():
         command.extend(("--env", f"{key}={value}"))
     command.extend(
         [

@@ -9,6 +9,7 @@ EventBridge of the job's own account and region.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from glueline.cloud.glue import events, logs
@@ -73,12 +74,16 @@ def job_definition(job: Any) -> JobDefinition:
     )
 
 
-def hooks_for(job: Any) -> MotoRunHooks:
+def moto_hooks_for(job: Any) -> MotoRunHooks:
     return MotoRunHooks(job.backend.account_id, job.backend.region_name)
 
 
-def install(runner: GlueJobRunner) -> None:
-    """Replace moto's fake run lifecycle with real runs and add ``BatchStopJobRun``."""
+def install(runner: GlueJobRunner, hooks_for: Callable[[Any], Any] = moto_hooks_for) -> None:
+    """Replace moto's fake run lifecycle with real runs and add ``BatchStopJobRun``.
+
+    ``hooks_for`` picks, per job, where scripts are fetched and logs and events go: the
+    local cloud's own services by default, LocalStack's in the Docker setup.
+    """
     from moto.core.responses import ActionResult
     from moto.glue.exceptions import (
         ConcurrentRunsExceededException,

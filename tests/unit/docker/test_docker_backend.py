@@ -286,29 +286,23 @@ def test_run_hooks_publish_state_changes_to_the_clouds_eventbridge(aws: None) ->
 def test_the_docker_runtime_runs_jobs_in_the_glue_libs_image_with_localstack_hooks(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from moto.glue.models import FakeJob
-    from moto.glue.responses import GlueResponse
-
-    for owner, name in (
-        (FakeJob, "start_job_run"),
-        (FakeJob, "get_job_run"),
-        (FakeJob, "get_job_runs"),
-        (GlueResponse, "batch_stop_job_run"),
-        (moto_integration, "hooks_for"),
-    ):
-        # Restored (or removed) after the test: install() patches moto's classes globally.
-        monkeypatch.setattr(owner, name, getattr(owner, name, None), raising=False)
     captured: dict[str, Any] = {}
 
     class Runner:
         def __init__(self, settings: CloudSettings, command_builder: Any) -> None:
             captured.update(settings=settings, command_builder=command_builder)
 
+    def install(runner: Any, hooks_for: Any) -> None:
+        captured.update(runner=runner, hooks_for=hooks_for)
+
     monkeypatch.setattr("glueline.cloud.glue.runs.GlueJobRunner", Runner)
+    monkeypatch.setattr(moto_integration, "install", install)
     hooks = docker_backend.LocalStackRunHooks(client)
     settings = CloudSettings(port=4567, state_dir=tmp_path)
 
     docker_backend.install_docker_runtime(settings, hooks)
 
-    assert captured == {"settings": settings, "command_builder": docker_backend.job_command}
-    assert moto_integration.hooks_for(object()) is hooks
+    assert captured["settings"] == settings
+    assert captured["command_builder"] is docker_backend.job_command
+    assert isinstance(captured["runner"], Runner)
+    assert captured["hooks_for"](object()) is hooks
