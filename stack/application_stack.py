@@ -88,12 +88,14 @@ class ApplicationStack(Stack):
             description="Batch: us-legislators JSON to Parquet",
         )
 
+        # The names themselves, not Ref: the same value in AWS, and still right where a local
+        # CloudFormation (LocalStack) skips the Glue resources and glueline creates them.
         self.outputs: dict[str, CfnOutput] = {}
         for key, job in [
             ("FileProcessorJobName", self.file_processor_job),
             ("LegislatorsJobName", self.legislators_job),
         ]:
-            output = CfnOutput(self, key, value=job.ref, export_name=f"{self.stack_name}-{key}")
+            output = CfnOutput(self, key, value=job.name, export_name=f"{self.stack_name}-{key}")
             output.override_logical_id(key)
             self.outputs[key] = output
         for key, value in settings.tag_values.items():
