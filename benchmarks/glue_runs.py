@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from synthetic_data import write_csv
 
 from glueline.cloud import process
 from glueline.cloud.glue import launcher
@@ -43,25 +43,6 @@ SCRIPT = textwrap.dedent(
     """
 )
 POLL_SECONDS = 0.1
-
-
-def write_csv(path: Path, megabytes: float) -> int:
-    """A CSV of about ``megabytes`` MB with mixed column types; returns its size in bytes."""
-    rng = random.Random(7)
-    target = int(megabytes * 1_000_000)
-    with path.open("w") as out:
-        out.write("id,name,amount,quantity,day\n")
-        row = 0
-        while out.tell() < target:
-            lines = []
-            for _ in range(10_000):
-                row += 1
-                lines.append(
-                    f"{row},name_{rng.randrange(100_000)},{rng.random() * 1000:.2f},"
-                    f"{rng.randrange(1, 50)},2026-11-{rng.randrange(1, 29):02d}\n"
-                )
-            out.write("".join(lines))
-    return path.stat().st_size
 
 
 def timed_run(glue: Any, job: str, arguments: dict[str, str]) -> tuple[float, float, dict]:

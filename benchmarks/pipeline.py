@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import pyarrow.compute as pc
+from synthetic_data import write_csv
 
 from glueline.cloud.settings import CloudSettings
 from glueline.pipeline_client import PipelineClient, StageOutputs
@@ -52,23 +52,6 @@ def one_round(client: PipelineClient, stage: StageOutputs, path: Path, key: str)
     return [later - earlier for earlier, later in itertools.pairwise(marks)]
 
 
-def write_large_csv(path: Path, megabytes: float) -> int:
-    rng = random.Random(11)
-    with path.open("w") as out:
-        out.write("id,name,amount,quantity,day\n")
-        row = 0
-        while out.tell() < megabytes * 1_000_000:
-            lines = []
-            for _ in range(10_000):
-                row += 1
-                lines.append(
-                    f"{row},name_{rng.randrange(100_000)},{rng.random() * 1000:.2f},"
-                    f"{rng.randrange(1, 50)},2026-11-{rng.randrange(1, 29):02d}\n"
-                )
-            out.write("".join(lines))
-    return path.stat().st_size
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -88,7 +71,7 @@ def main() -> None:
     if args.megabytes > 0:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "large.csv"
-            size = write_large_csv(path, args.megabytes)
+            size = write_csv(path, args.megabytes)
             steps = one_round(client, stage, path, "bench-large/large.csv")
         print(
             f"{size / 1e6:.0f} MB CSV: PutObject -> readable {sum(steps):.1f} s, "
