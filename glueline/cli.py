@@ -38,15 +38,21 @@ def _env(settings: CloudSettings) -> int:
     return 0
 
 
-def _cdk(settings: CloudSettings, arguments: list[str]) -> int:
+def _require_running(settings: CloudSettings) -> None:
     if not process.status(settings).running:
-        raise process.CloudError("the local cloud is not running; start it with `glueline up`")
+        raise process.CloudError(
+            f"the local cloud is not running on {settings.endpoint_url}; start it with "
+            "`make up` (or `glueline up`)"
+        )
+
+
+def _cdk(settings: CloudSettings, arguments: list[str]) -> int:
+    _require_running(settings)
     return cdk_local.run_cdklocal(settings, arguments, Path.cwd())
 
 
 def _deploy(settings: CloudSettings) -> int:
-    if not process.status(settings).running:
-        raise process.CloudError("the local cloud is not running; start it with `glueline up`")
+    _require_running(settings)
     return cdk_local.deploy_local_stage(settings, Path.cwd())
 
 
@@ -59,8 +65,7 @@ def _e2e(settings: CloudSettings, backend: str) -> int:
         docker_settings = CloudSettings(docker_backend.LOCALSTACK_PORT, settings.state_dir)
         glue = {"glue": docker_backend.GLUE_ENDPOINT_ON_HOST}
         return e2e.run(docker_settings, service_endpoints=glue)
-    if not process.status(settings).running:
-        raise process.CloudError("the local cloud is not running; start it with `make up`")
+    _require_running(settings)
     return e2e.run(settings)
 
 
