@@ -35,3 +35,11 @@ def test_up_on_a_busy_port_says_so(glueline_cli, local_cloud: CloudSettings, tmp
 def test_env_prints_exports_for_the_endpoint(glueline_cli, local_cloud: CloudSettings) -> None:
     result = glueline_cli("env")
     assert f"export AWS_ENDPOINT_URL={local_cloud.endpoint_url}" in result.stdout.splitlines()
+
+
+def test_commands_that_need_the_cloud_say_how_to_start_it(glueline_cli, tmp_path) -> None:
+    elsewhere = {"GLUELINE_PORT": "1", "GLUELINE_STATE_DIR": str(tmp_path)}
+    for command in ("deploy", "e2e"):
+        result = glueline_cli(command, env=elsewhere)
+        assert result.returncode == 1
+        assert "the local cloud is not running on http://localhost:1" in result.stderr
