@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -188,6 +188,36 @@ def read_csv(spark: SparkSession, path: str) -> ParsedCsv:
     mapping = [(raw, name) for raw, name in zip(raw_names, names, strict=True)]
     logger.info("Column mapping for %s: %s", path, ", ".join(f"{r!r} -> {n}" for r, n in mapping))
     return ParsedCsv(rows=rows, column_mapping=mapping)
+
+
+def unterminated_quote(spark: SparkSession, path: str) -> DataFrame | None:
+    """The file's lines from an opening quote that is never closed to the end, or None.
+
+    Under RFC 4180 double quotes come in pairs (a quoted field opens and closes, an escaped
+    quote is doubled), so an odd count means a quoted field runs to the end of the file.
+    Spark's multiLine parser would silently fold the rest of the file into that one field;
+    this check costs one splittable text pass, and the ordering work only on the bad path.
+    The opening line is the first of the last run of lines after which the count is odd.
+    """
+    lines = spark.read.text(path).select(
+        F.monotonically_increasing_id().alias("line_order"),
+        "value",
+        (F.length("value") - F.length(F.regexp_replace("value", '"', ""))).alias("quotes"),
+    )
+    total = lines.agg(F.sum("quotes")).first()[0] or 0
+    if total % 2 == 0:
+        return None
+    running = Window.orderBy("line_order").rowsBetween(Window.unboundedPreceding, 0)
+    parity = lines.withColumn("open_after", F.sum("quotes").over(running) % 2 == 1)
+    last_closed = parity.filter(~F.col("open_after")).agg(F.max("line_order")).first()[0]
+    if last_closed is None:
+        last_closed = -1
+    return (
+        parity.filter(F.col("line_order") > last_closed)
+        .orderBy("line_order")
+        .select("value")
+        .coalesce(1)
+    )
 
 
 def split_bad_rows(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
@@ -478,6 +508,15 @@ def process_file(
     rejected_location = f"{root}/{REJECTED_PREFIX}/{dataset}/{source_id}/"
     logger.info("Processing %s as %s.%s partition %s", source_path, database, dataset, source_id)
 
+    unclosed = unterminated_quote(spark, source_path)
+    if unclosed is not None:
+        first_line = unclosed.first()["value"]
+        unclosed.write.mode("overwrite").text(rejected_location)
+        raise BadRecordsError(
+            f"1 bad row(s) in {source_path}: a quoted field is never closed; first bad line: "
+            f"{first_line!r}. Nothing was written; the file from that line on is in "
+            f"{rejected_location}"
+        )
     parsed = read_csv(spark, source_path)
     try:
         total = parsed.rows.count()

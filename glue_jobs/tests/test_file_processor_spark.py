@@ -259,6 +259,24 @@ class TestProcessFile:
         with pytest.raises(glue.exceptions.EntityNotFoundException):
             glue.get_table(DatabaseName="db", Name="people")
 
+    def test_an_unterminated_quote_fails_naming_its_line(
+        self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
+    ) -> None:
+        out = tmp_path / "out"
+        content = 'id,note\n1,"fine, quoted"\n2,"never closed\n3,tail\n'
+        source = write_csv("open.csv", content)
+        with pytest.raises(fp.BadRecordsError, match=r"never closed; first bad line: '2,\"never"):
+            self.run(spark, glue, out, source, bad_records="quarantine")
+        assert not (out / "people").exists()
+        rejected = out / "_rejected" / "people" / fp.source_id_for(source)
+        rejected_text = "".join(p.read_text() for p in rejected.glob("part-*"))
+        assert rejected_text == '2,"never closed\n3,tail\n'
+        assert Path(source.removeprefix("file://")).read_text() == content
+
+    def test_balanced_quotes_pass_the_quote_check(self, spark: SparkSession, write_csv) -> None:
+        source = write_csv("ok.csv", 'id,note\n1,"say ""hi""\nthere"\n2,plain\n')
+        assert fp.unterminated_quote(spark, source) is None
+
     def test_bad_rows_quarantine_writes_good_rows(
         self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
     ) -> None:

@@ -19,6 +19,7 @@ PERSONS_JSON = SAMPLE_DIR / "persons.json"
 PEOPLE = 'name,age,city\nAda,36,London\nGrace,45,"New York, NY"\n'
 PEOPLE_WITH_EMAIL = "name,age,city,email\nLinus,28,Helsinki,linus@example.org\n"
 MALFORMED = "id,amount\n1,10\n2\n3,30,extra\n"
+UNCLOSED = 'id,note\n1,"ok"\n2,"never closed\n3,tail\n'
 
 
 def process(pipeline: PipelineClient, stage: StageOutputs, uploads: dict[str, str]) -> dict:
@@ -98,8 +99,15 @@ def test_a_new_column_in_a_later_file_appears_in_the_catalog(first_batch, pipeli
 def test_a_malformed_file_fails_with_the_bad_row_count_and_stays_in_place(
     first_batch, pipeline, deployed_stage
 ):
-    key = "ledger/broken.csv"
-    run = process(pipeline, deployed_stage, {key: MALFORMED})[key]
+    key, unclosed_key = "ledger/broken.csv", "journal/unclosed.csv"
+    runs = process(pipeline, deployed_stage, {key: MALFORMED, unclosed_key: UNCLOSED})
+    unclosed = runs[unclosed_key]
+    assert unclosed["JobRunState"] == "FAILED"
+    assert (
+        "a quoted field is never closed; first bad line: '2,\"never closed'"
+        in (unclosed["ErrorMessage"])
+    )
+    run = runs[key]
     assert run["JobRunState"] == "FAILED"
     assert "2 bad row" in run["ErrorMessage"]
     assert "first bad line: '2'" in run["ErrorMessage"]
