@@ -166,6 +166,16 @@ def test_glue_resources_in_a_template_exist_after_deploy_and_are_gone_after_dele
     table = glue.get_table(DatabaseName="cfn_db", Name="events")["Table"]
     assert table["StorageDescriptor"]["Columns"] == [{"Name": "id", "Type": "bigint"}]
 
+    job_properties = template["Resources"]["Job"]["Properties"]
+    job_properties["DefaultArguments"]["--mode"] = "strict"
+    job_properties["Timeout"] = 30
+    cloudformation.update_stack(StackName="glue-stack", TemplateBody=json.dumps(template))
+    stack = cloudformation.describe_stacks(StackName="glue-stack")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    updated = glue.get_job(JobName="cfn-job")["Job"]
+    assert updated["DefaultArguments"] == {"--database": "cfn_db", "--mode": "strict"}
+    assert updated["Timeout"] == 30
+
     cloudformation.delete_stack(StackName="glue-stack")
     with pytest.raises(glue.exceptions.EntityNotFoundException):
         glue.get_job(JobName="cfn-job")
