@@ -4,7 +4,6 @@ It carries the SparkSession scripts use (``glueContext.spark_session``) and the 
 writers and sinks that move DynamicFrames between S3, the Data Catalog and Spark.
 """
 
-from collections.abc import Mapping
 from typing import Any
 
 from pyspark import SparkContext
@@ -41,54 +40,18 @@ class GlueContext:
         ``updateBehavior``."""
         return DataSink(self, connection_type, format, options)
 
-    def create_dynamic_frame_from_options(
-        self,
-        connection_type: str,
-        connection_options: Mapping[str, Any] | None = None,
-        format: str | None = None,
-        format_options: Mapping[str, Any] | None = None,
-        transformation_ctx: str = "",
-        **kwargs: Any,
-    ) -> DynamicFrame:
+    def create_dynamic_frame_from_options(self, *args: Any, **kwargs: Any) -> DynamicFrame:
         """Same as ``create_dynamic_frame.from_options``."""
-        return self.create_dynamic_frame.from_options(
-            connection_type,
-            connection_options,
-            format,
-            format_options,
-            transformation_ctx,
-            **kwargs,
-        )
+        return self.create_dynamic_frame.from_options(*args, **kwargs)
 
-    def create_dynamic_frame_from_catalog(
-        self, database: str, table_name: str, *args: Any, **kwargs: Any
-    ) -> DynamicFrame:
+    def create_dynamic_frame_from_catalog(self, *args: Any, **kwargs: Any) -> DynamicFrame:
         """Same as ``create_dynamic_frame.from_catalog``."""
-        return self.create_dynamic_frame.from_catalog(database, table_name, *args, **kwargs)
+        return self.create_dynamic_frame.from_catalog(*args, **kwargs)
 
-    def write_dynamic_frame_from_options(
-        self,
-        frame: DynamicFrame,
-        connection_type: str,
-        connection_options: Mapping[str, Any] | None = None,
-        format: str | None = None,
-        format_options: Mapping[str, Any] | None = None,
-        transformation_ctx: str = "",
-        **kwargs: Any,
-    ) -> DynamicFrame:
+    def write_dynamic_frame_from_options(self, *args: Any, **kwargs: Any) -> DynamicFrame:
         """Same as ``write_dynamic_frame.from_options``."""
-        return self.write_dynamic_frame.from_options(
-            frame,
-            connection_type,
-            connection_options,
-            format,
-            format_options,
-            transformation_ctx,
-            **kwargs,
-        )
+        return self.write_dynamic_frame.from_options(*args, **kwargs)
 
-    def write_dynamic_frame_from_catalog(
-        self, frame: DynamicFrame, database: str, table_name: str, *args: Any, **kwargs: Any
-    ) -> DynamicFrame:
+    def write_dynamic_frame_from_catalog(self, *args: Any, **kwargs: Any) -> DynamicFrame:
         """Same as ``write_dynamic_frame.from_catalog``."""
-        return self.write_dynamic_frame.from_catalog(frame, database, table_name, *args, **kwargs)
+        return self.write_dynamic_frame.from_catalog(*args, **kwargs)
