@@ -9,22 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.core.common_models import CloudFormationModel
+from glueline.cloud.cloudformation.named_resource import NamedResource
 
 
-class _PolicyModel(CloudFormationModel):
-    """A policy attached to one or more existing resources; its id is the first target."""
+class _PolicyModel(NamedResource):
+    """A policy attached to one or more existing resources; named by its first target."""
 
     def __init__(self, targets: list[str]) -> None:
+        super().__init__(targets[0])
         self.targets = targets
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.targets[0]
 
     @classmethod
     def _targets(cls, properties: dict[str, Any]) -> list[str]:
@@ -35,34 +28,14 @@ class _PolicyModel(CloudFormationModel):
         raise NotImplementedError
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> _PolicyModel:
-        properties = cloudformation_json["Properties"]
         targets = cls._targets(properties)
         document = json.dumps(properties["PolicyDocument"])
         for target in targets:
             cls._attach(target, document, account_id, region_name)
         return cls(targets)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: _PolicyModel,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> _PolicyModel:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
 
     def delete(self, account_id: str, region_name: str) -> None:
         for target in self.targets:
@@ -123,9 +96,8 @@ class TopicPolicy(_PolicyModel):
 
         backend = sns_backends[account_id][region_name]
         if policy is None:
-            policy = json.dumps(
-                backend.get_topic(target)._create_default_topic_policy(
-                    region_name, account_id, target.split(":")[-1]
-                )
+            default = backend.get_topic(target)._create_default_topic_policy(
+                region_name, account_id, target.split(":")[-1]
             )
+            policy = json.dumps(default)
         backend.set_topic_attribute(target, "Policy", policy)
