@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from moto.core.common_models import CloudFormationModel
@@ -77,13 +78,23 @@ def as_sent_by_cloudformation(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class ResourceIdentity:
+    """Which custom resource a request is about, and where it lives."""
+
+    stack_id: str
+    logical_id: str
+    resource_type: str
+    account_id: str
+    region_name: str
+
+    def describe(self) -> str:
+        return f"{self.logical_id} ({self.resource_type})"
+
+
 def _send_request(
     request_type: str,
-    account_id: str,
-    region_name: str,
-    stack_id: str,
-    logical_id: str,
-    resource_type: str,
+    resource: ResourceIdentity,
     properties: dict[str, Any],
     physical_resource_id: str | None = None,
     old_properties: dict[str, Any] | None = None,
@@ -93,19 +104,19 @@ def _send_request(
     service_token = properties.get("ServiceToken", "")
     if ":lambda:" not in service_token:
         raise CustomResourceFailed(
-            f"{logical_id} ({resource_type}): ServiceToken {service_token!r} is not a Lambda "
+            f"{resource.describe()}: ServiceToken {service_token!r} is not a Lambda "
             "function ARN; the local cloud runs Lambda-backed custom resources only"
         )
-    function = get_backend(account_id, region_name).get_function(service_token)
+    function = get_backend(resource.account_id, resource.region_name).get_function(service_token)
     request_id = str(uuid.uuid4())
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": service_token,
         "ResponseURL": f"{ProviderConnection.endpoint_url}/_glueline/cfn-response/{request_id}",
-        "StackId": stack_id,
+        "StackId": resource.stack_id,
         "RequestId": request_id,
-        "LogicalResourceId": logical_id,
-        "ResourceType": resource_type,
+        "LogicalResourceId": resource.logical_id,
+        "ResourceType": resource.resource_type,
         "ResourceProperties": as_sent_by_cloudformation(properties),
     }
     if physical_resource_id is not None:
@@ -118,12 +129,12 @@ def _send_request(
     if response is None:
         detail = f": {result.error_message()}" if result.function_error else ""
         raise CustomResourceFailed(
-            f"{logical_id} ({resource_type}): the provider function "
+            f"{resource.describe()}: the provider function "
             f"{function.function_name} sent no response to the {request_type} request{detail}"
         )
     if response.get("Status") != "SUCCESS":
         raise CustomResourceFailed(
-            f"{logical_id} ({resource_type}): {request_type} failed: "
+            f"{resource.describe()}: {request_type} failed: "
             f"{response.get('Reason', 'no reason given')}"
         )
     return response
@@ -133,22 +144,11 @@ class LambdaBackedCustomResource(CloudFormationModel):
     """A custom resource whose lifecycle is handled by a Lambda function."""
 
     def __init__(
-        self,
-        stack_id: str,
-        logical_id: str,
-        resource_type: str,
-        properties: dict[str, Any],
-        response: dict[str, Any],
-        account_id: str,
-        region_name: str,
+        self, identity: ResourceIdentity, properties: dict[str, Any], response: dict[str, Any]
     ) -> None:
-        self.stack_id = stack_id
-        self.logical_id = logical_id
-        self.resource_type = resource_type
+        self.identity = identity
         self.properties = properties
-        self.account_id = account_id
-        self.region_name = region_name
-        self.physical_id = response.get("PhysicalResourceId") or logical_id
+        self.physical_id = response.get("PhysicalResourceId") or identity.logical_id
         self.data: dict[str, Any] = response.get("Data") or {}
 
     @staticmethod
@@ -166,8 +166,8 @@ class LambdaBackedCustomResource(CloudFormationModel):
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         if attribute_name not in self.data:
             raise CustomResourceFailed(
-                f"{self.logical_id}: CustomResource attribute error: Vendor response doesn't "
-                f"contain {attribute_name} key"
+                f"{self.identity.logical_id}: CustomResource attribute error: Vendor response "
+                f"doesn't contain {attribute_name} key"
             )
         return self.data[attribute_name]
 
@@ -180,25 +180,11 @@ class LambdaBackedCustomResource(CloudFormationModel):
         region_name: str,
         **kwargs: Any,
     ) -> LambdaBackedCustomResource:
+        identity = ResourceIdentity(
+            kwargs["StackId"], kwargs["LogicalId"], kwargs["ResourceType"], account_id, region_name
+        )
         properties = cloudformation_json["Properties"]
-        response = _send_request(
-            "Create",
-            account_id,
-            region_name,
-            kwargs["StackId"],
-            kwargs["LogicalId"],
-            kwargs["ResourceType"],
-            properties,
-        )
-        return cls(
-            kwargs["StackId"],
-            kwargs["LogicalId"],
-            kwargs["ResourceType"],
-            properties,
-            response,
-            account_id,
-            region_name,
-        )
+        return cls(identity, properties, _send_request("Create", identity, properties))
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
@@ -212,23 +198,15 @@ class LambdaBackedCustomResource(CloudFormationModel):
         properties = cloudformation_json["Properties"]
         response = _send_request(
             "Update",
-            account_id,
-            region_name,
-            original_resource.stack_id,
-            original_resource.logical_id,
-            original_resource.resource_type,
+            original_resource.identity,
             properties,
             physical_resource_id=original_resource.physical_id,
             old_properties=original_resource.properties,
         )
         updated = cls(
-            original_resource.stack_id,
-            original_resource.logical_id,
-            original_resource.resource_type,
+            original_resource.identity,
             properties,
             {"PhysicalResourceId": original_resource.physical_id, **response},
-            account_id,
-            region_name,
         )
         if updated.physical_id != original_resource.physical_id:
             original_resource.delete(account_id, region_name)
@@ -236,12 +214,5 @@ class LambdaBackedCustomResource(CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         _send_request(
-            "Delete",
-            account_id,
-            region_name,
-            self.stack_id,
-            self.logical_id,
-            self.resource_type,
-            self.properties,
-            physical_resource_id=self.physical_id,
+            "Delete", self.identity, self.properties, physical_resource_id=self.physical_id
         )
