@@ -1,52 +1,40 @@
-"""How much a Glue job run costs on the local cloud, next to plain spark-submit.
+"""How much a Glue job run costs on the local cloud, next to a cold plain spark-submit.
 
 Prints, for one small CSV-to-Parquet job: seconds from ``StartJobRun`` to RUNNING and to
-SUCCEEDED, the same script under plain ``spark-submit`` on local files, and the throughput
-of the same job on a ~100 MB CSV generated on the fly (never committed). Asserts nothing:
-the figures are for reading.
+SUCCEEDED over a few rounds, each after the kit has been idle a while (as a person editing
+a script leaves it), how each run's driver started, the same script under a cold plain
+``spark-submit`` on local files, and their ratio; then the throughput of the same job on a
+~100 MB CSV generated on the fly (never committed). Asserts nothing: the figures are for
+reading.
 
-Usage: ``python benchmarks/glue_runs.py [--megabytes 100]``. Reuses the cloud at
-``GLUELINE_PORT`` (default 4566) when one answers there, else starts one and stops it after.
+Usage: ``python benchmarks/glue_runs.py [--rounds 3] [--idle 20] [--megabytes 100]``.
+Reuses the cloud at ``GLUELINE_PORT`` (default 4566) when one answers there, else starts one
+and stops it after.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
+import json
+import statistics
 import tempfile
-import textwrap
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import boto3
+from baseline import CSV_TO_PARQUET, cold_spark_submit, settle
 from synthetic_data import write_csv
 
 from glueline.cloud import process
-from glueline.cloud.glue import launcher
 from glueline.cloud.settings import CloudSettings, client_environment
 
-SCRIPT = textwrap.dedent(
-    """
-    import sys
-
-    from awsglue.utils import getResolvedOptions
-    from pyspark.sql import SparkSession
-
-    args = getResolvedOptions(sys.argv, ["input", "output"])
-    spark = SparkSession.builder.getOrCreate()
-    frame = spark.read.csv(args["input"], header=True, inferSchema=True)
-    frame.write.mode("overwrite").parquet(args["output"])
-    """
-)
 POLL_SECONDS = 0.1
 
 
 def timed_run(glue: Any, job: str, arguments: dict[str, str]) -> tuple[float, float, dict]:
-    """Start a run and poll it; returns seconds to RUNNING, to the end, and the final run."""
+    """Start a run and poll it; seconds to RUNNING and to SUCCEEDED, and the final run."""
     started = time.monotonic()
     run_id = glue.start_job_run(JobName=job, Arguments=arguments)["JobRunId"]
     to_running = None
@@ -55,34 +43,58 @@ def timed_run(glue: Any, job: str, arguments: dict[str, str]) -> tuple[float, fl
         if to_running is None and run["JobRunState"] != "STARTING":
             to_running = time.monotonic() - started
         if run["JobRunState"] in ("SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"):
-            return to_running or 0.0, time.monotonic() - started, run
+            return to_running or 0.0, time.monotonic() - started, finished(run)
         time.sleep(POLL_SECONDS)
 
 
-def plain_spark_submit(script: Path, input_path: Path, output_path: Path) -> float:
-    """The same script on local files, without the local cloud or S3A."""
-    command = [
-        str(launcher.spark_submit_path()),
-        "--master",
-        launcher.LOCAL_MASTER,
-        "--driver-memory",
-        launcher.DRIVER_MEMORY,
-        "--conf",
-        "spark.ui.enabled=false",
-        str(script),
-        "--input",
-        f"file://{input_path}",
-        "--output",
-        f"file://{output_path}",
-    ]
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-    started = time.monotonic()
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    return time.monotonic() - started
+def job_role(iam: Any, name: str, bucket: str) -> str:
+    """A role the job's runs may assume, allowed the benchmark's bucket (IAM is enforced)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "glue.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    access = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:*"],
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            },
+            {"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"},
+        ],
+    }
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    iam.put_role_policy(RoleName=name, PolicyName="benchmark", PolicyDocument=json.dumps(access))
+    return role["Arn"]
+
+
+def finished(run: dict) -> dict:
+    """The run, or an exit naming why it did not succeed: a failed run has no timing to show."""
+    if run["JobRunState"] != "SUCCEEDED":
+        raise SystemExit(f"run {run['Id']} ended {run['JobRunState']}: {run.get('ErrorMessage')}")
+    return run
+
+
+def driver_note(logs: Any, run_id: str) -> str:
+    """How the run's driver started, from the first line of its output log."""
+    events = logs.get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run_id)
+    first = next(
+        (e["message"] for e in events["events"] if e["message"].startswith("glueline")), ""
+    )
+    return first.removeprefix("glueline: ")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--idle", type=float, default=20.0, help="seconds idle before a run")
     parser.add_argument("--megabytes", type=float, default=100.0)
     options = parser.parse_args()
 
@@ -91,13 +103,13 @@ def main() -> None:
     if started_here:
         process.start(settings)
     try:
-        run_benchmark(settings, options.megabytes)
+        run_benchmark(settings, options.rounds, options.idle, options.megabytes)
     finally:
         if started_here:
             process.stop(settings)
 
 
-def run_benchmark(settings: CloudSettings, megabytes: float) -> None:
+def run_benchmark(settings: CloudSettings, rounds: int, idle: float, megabytes: float) -> None:
     env = client_environment(settings.endpoint_url)
     session = boto3.session.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -106,15 +118,16 @@ def run_benchmark(settings: CloudSettings, megabytes: float) -> None:
     )
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     glue = session.client("glue", endpoint_url=settings.endpoint_url)
+    logs = session.client("logs", endpoint_url=settings.endpoint_url)
     suffix = uuid.uuid4().hex[:8]
     bucket, job = f"glue-bench-{suffix}", f"glue-bench-{suffix}"
     s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key="scripts/csv_to_parquet.py", Body=SCRIPT.encode())
+    s3.put_object(Bucket=bucket, Key="scripts/csv_to_parquet.py", Body=CSV_TO_PARQUET.encode())
     glue.create_job(
         Name=job,
-        Role="arn:aws:iam::000000000000:role/glueline-benchmark",
+        Role=job_role(session.client("iam", endpoint_url=settings.endpoint_url), job, bucket),
         Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/csv_to_parquet.py"},
-        GlueVersion="5.0",
+        GlueVersion="5.1",
     )
 
     with tempfile.TemporaryDirectory(prefix="glue-bench-") as scratch:
@@ -122,35 +135,44 @@ def run_benchmark(settings: CloudSettings, megabytes: float) -> None:
         small = work / "small.csv"
         small_bytes = write_csv(small, 0.1)
         s3.upload_file(str(small), bucket, "input/small.csv")
-        to_running, to_end, run = timed_run(
-            glue,
-            job,
-            {"--input": f"s3://{bucket}/input/small.csv", "--output": f"s3://{bucket}/out/small"},
-        )
         print(f"small CSV ({small_bytes / 1000:.0f} kB) through the local cloud:")
-        print(f"  StartJobRun -> RUNNING    {to_running:6.2f} s")
-        print(f"  StartJobRun -> {run['JobRunState']:<10} {to_end:6.2f} s")
-
-        script = work / "csv_to_parquet.py"
-        script.write_text(SCRIPT)
-        plain = plain_spark_submit(script, small, work / "small.parquet")
-        print(f"  plain spark-submit, local files {plain:6.2f} s")
+        totals = []
+        for number in range(1, rounds + 1):
+            settle(settings.endpoint_url, idle)
+            to_running, to_end, run = timed_run(
+                glue,
+                job,
+                {"--input": f"s3://{bucket}/input/small.csv", "--output": f"s3://{bucket}/out/"},
+            )
+            totals.append(to_end)
+            print(
+                f"  round {number}: StartJobRun -> RUNNING {to_running:5.2f} s, -> "
+                f"{run['JobRunState']} {to_end:5.2f} s ({driver_note(logs, run['Id'])})"
+            )
+        settle(settings.endpoint_url, 0)
+        cold = cold_spark_submit(work, small)
+        median = statistics.median(totals)
+        print(f"  cold plain spark-submit, local files   {cold:6.2f} s")
+        print(f"  StartJobRun -> SUCCEEDED, median       {median:6.2f} s")
+        print(f"  ratio to the cold spark-submit         {median / cold:6.2f}x (target <= 0.35x)")
 
         large = work / "large.csv"
         large_bytes = write_csv(large, megabytes)
         s3.upload_file(str(large), bucket, "input/large.csv")
+        settle(settings.endpoint_url, idle)
         _, large_end, large_run = timed_run(
             glue,
             job,
-            {"--input": f"s3://{bucket}/input/large.csv", "--output": f"s3://{bucket}/out/large"},
+            {"--input": f"s3://{bucket}/input/large.csv", "--output": f"s3://{bucket}/large/"},
         )
         megabytes_read = large_bytes / 1_000_000
+        settle(settings.endpoint_url, 0)
+        plain_large = cold_spark_submit(work, large)
         print(f"large CSV ({megabytes_read:.0f} MB) through the local cloud:")
         print(f"  StartJobRun -> {large_run['JobRunState']:<10} {large_end:6.2f} s")
         print(f"  throughput                {megabytes_read / large_end:6.2f} MB/s")
-        plain_large = plain_spark_submit(script, large, work / "large.parquet")
         print(
-            f"  plain spark-submit, local files {plain_large:6.2f} s "
+            f"  cold plain spark-submit, local files {plain_large:6.2f} s "
             f"({megabytes_read / plain_large:.2f} MB/s)"
         )
 

@@ -3,7 +3,8 @@
 Starts a fresh cloud on a free port with its own state directory (a running developer
 cloud is left alone), measures ``glueline up`` until the endpoint answers, then the time
 from ``PutObject`` until a Python function triggered by the bucket's notification has
-written its marker object, over several rounds. Prints figures; asserts nothing.
+written its marker object, over several rounds, and how long a function with a one-second
+timeout takes to answer "Task timed out". Prints figures; asserts nothing.
 
 Usage: ``python benchmarks/local_cloud.py [--rounds 10]``.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import socket
 import statistics
 import tempfile
@@ -39,6 +41,15 @@ def handler(event, context):
 """
 
 
+SLEEPING_FUNCTION = """
+import time
+
+
+def handler(event, context):
+    time.sleep(600)
+"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -58,20 +69,25 @@ def clients(settings: CloudSettings) -> tuple[object, object, object]:
     )
 
 
-def deploy_marker_function(settings: CloudSettings, bucket: str) -> None:
-    s3, lambda_client, iam = clients(settings)
-    role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+def create_function(settings: CloudSettings, name: str, source: str, timeout: int) -> str:
+    _, lambda_client, iam = clients(settings)
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("index.py", MARKER_FUNCTION)
-    arn = lambda_client.create_function(
-        FunctionName="bench-marker",
+        zipped.writestr("index.py", source)
+    return lambda_client.create_function(
+        FunctionName=name,
         Runtime="python3.11",
         Role=role,
         Handler="index.handler",
         Code={"ZipFile": archive.getvalue()},
-        Timeout=30,
+        Timeout=timeout,
     )["FunctionArn"]
+
+
+def deploy_marker_function(settings: CloudSettings, bucket: str) -> None:
+    s3, _, _ = clients(settings)
+    arn = create_function(settings, "bench-marker", MARKER_FUNCTION, timeout=30)
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
@@ -98,6 +114,16 @@ def round_trip(settings: CloudSettings, bucket: str, key: str) -> float:
         time.sleep(0.01)
 
 
+def timeout_answer(settings: CloudSettings) -> tuple[float, str]:
+    """Seconds until a function with a one-second timeout answers, and its answer."""
+    _, lambda_client, _ = clients(settings)
+    create_function(settings, "bench-sleeper", SLEEPING_FUNCTION, timeout=1)
+    started = time.monotonic()
+    response = lambda_client.invoke(FunctionName="bench-sleeper")
+    elapsed = time.monotonic() - started
+    return elapsed, json.loads(response["Payload"].read()).get("errorMessage", "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -112,6 +138,7 @@ def main() -> None:
             latencies = [
                 round_trip(settings, "bench-events", f"in/file-{i}.csv") for i in range(args.rounds)
             ]
+            timed_out_after, answer = timeout_answer(settings)
         finally:
             process.stop(settings)
     print(f"glueline up, cold start until the endpoint answers: {cold_start:.2f} s")
@@ -119,6 +146,7 @@ def main() -> None:
     print(f"  first  {latencies[0] * 1000:7.0f} ms (includes unpacking the code)")
     print(f"  median {statistics.median(latencies) * 1000:7.0f} ms")
     print(f"  min    {min(latencies) * 1000:7.0f} ms   max {max(latencies) * 1000:7.0f} ms")
+    print(f"a 1 s Lambda timeout answered after {timed_out_after:.2f} s: {answer}")
 
 
 if __name__ == "__main__":

@@ -11,15 +11,18 @@ injectable function so that it can be unit-tested on a plain local SparkSession.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
+import posixpath
 import re
 import sys
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -31,6 +34,11 @@ METADATA_COLUMNS = ("processed_at", "source_file", "processing_job")
 BAD_ROW_COLUMN = "_corrupt_record"
 REJECTED_PREFIX = "_rejected"
 BAD_RECORD_MODES = ("fail", "quarantine")
+#: Under ``--TempDir``: where a run's files are written before they are published.
+STAGING_PREFIX = "file-processor-staging"
+#: Published file names start with the writing run's token and this separator.
+TOKEN_SEPARATOR = "--"
+_RUN_TOKEN = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{12}$")
 
 # RFC 4180: quoted fields may hold commas, doubled quotes and line breaks. multiLine makes the
 # whole file one non-splittable partition, which also keeps rows in file order (first bad line).
@@ -72,6 +80,9 @@ class ParsedCsv:
 
     rows: DataFrame
     column_mapping: list[tuple[str | None, str]]
+    #: Parsed from the cached lines (True) or, because a quoted field spans lines or a data
+    #: line repeats the header, from the file with ``multiLine`` (False).
+    line_by_line: bool = True
 
 
 def normalize_column_names(names: Sequence[str | None], reserved: Iterable[str] = ()) -> list[str]:
@@ -117,57 +128,133 @@ def processing_job_label(job_name: str, run_id: str | None) -> str:
     return f"{job_name}:{run_id}" if run_id else job_name
 
 
-def check_readable_path(path: str) -> None:
-    """Refuse keys holding Hadoop glob characters (``[]{}*?\\``) with a clear message.
+def path_rewrite(path: str) -> str | None:
+    """The path Hadoop would read instead of ``path``, or None when it reads ``path`` itself.
 
-    Spark treats them as a pattern. Escaping them works for plain reads, but Spark's multiLine
-    CSV schema inference globs the resolved path a second time and then finds no file, so
-    such a key would otherwise fail with a misleading "matches 0 files".
+    Hadoop normalizes paths: ``.`` and ``..`` segments are resolved, empty segments (``//``)
+    and a trailing slash vanish. S3 keys are plain strings, so ``a/x/../b.csv`` is an object
+    of its own, and reading it through Hadoop would silently read ``a/b.csv``.
+    """
+    scheme, separator, rest = path.partition("://")
+    if not separator:
+        return None
+    authority, _, key = rest.partition("/")
+    segments = key.split("/")
+    if not any(segment in ("", ".", "..") for segment in segments):
+        return None
+    normalized = posixpath.normpath("/" + key).lstrip("/")
+    return f"{scheme}://{authority}/{normalized}"
+
+
+def check_readable_path(path: str) -> None:
+    """Refuse keys Spark cannot read as the exact object, with a clear message.
+
+    Hadoop glob characters (``[]{}*?\\``): Spark treats them as a pattern. Escaping them
+    works for plain reads, but Spark's multiLine CSV schema inference globs the resolved path
+    a second time and then finds no file, so such a key would otherwise fail with a
+    misleading "matches 0 files". Keys Hadoop would rewrite (see :func:`path_rewrite`): they
+    would read another object.
     """
     if re.search(r"[\[\]{}*?\\]", path):
         raise ValueError(
             f"Input key {path} contains one of []{{}}*?\\, which Spark reads as a glob "
             "pattern; rename the object"
         )
+    rewritten = path_rewrite(path)
+    if rewritten is not None:
+        raise ValueError(
+            f"Input key {path} has an empty, '.' or '..' path segment, so Spark (Hadoop) "
+            f"would read {rewritten} instead; rename the object"
+        )
 
 
-def ensure_not_empty(spark: SparkSession, path: str) -> None:
-    """Fail with the file's name on a 0-byte object.
+@dataclass(frozen=True)
+class Lines:
+    """An object's lines, read once and cached, with what one pass over them tells.
 
-    Spark would otherwise produce a DataFrame without columns, and the failure would surface
-    later as a confusing catalog error. ``binaryFile`` only reads the length when the content
-    column is not selected.
+    ``frame`` has ``line_order`` (file order), ``value`` (the line) and ``quotes`` (its
+    number of double quotes).
     """
-    length = spark.read.format("binaryFile").load(path).select("length").first()
-    if length is None or length["length"] == 0:
-        raise EmptyInputError(f"Input file {path} is empty (0 bytes): nothing to process")
+
+    frame: DataFrame
+    count: int
+    quotes: int
+    #: Lines with an odd number of quotes: a quoted field runs on to the next line.
+    odd_lines: int
+    header: str | None
+    #: Data lines equal to the header line.
+    header_repeats: int
 
 
-def read_csv(spark: SparkSession, path: str) -> ParsedCsv:
+def scan_lines(spark: SparkSession, path: str) -> Lines:
+    """Read the object's lines (splittable, in parallel) and count what decides how to parse.
+
+    This is the only read of the object for a file whose quoted fields stay on their line,
+    which is most files: parsing then works on the cached lines.
+    """
+    frame = (
+        spark.read.text(path)
+        .select(
+            F.monotonically_increasing_id().alias("line_order"),
+            "value",
+            (F.length("value") - F.length(F.regexp_replace("value", '"', ""))).alias("quotes"),
+        )
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    first = frame.filter(F.col("line_order") == 0).select("value").first()
+    header = first["value"] if first else None
+    totals = frame.agg(
+        F.count(F.lit(1)).alias("count"),
+        F.sum("quotes").alias("quotes"),
+        F.sum(F.when(F.col("quotes") % 2 == 1, 1).otherwise(0)).alias("odd_lines"),
+        F.sum(
+            F.when((F.col("line_order") > 0) & (F.col("value") == F.lit(header)), 1).otherwise(0)
+        ).alias("header_repeats"),
+    ).first()
+    return Lines(
+        frame=frame,
+        count=totals["count"],
+        quotes=totals["quotes"] or 0,
+        odd_lines=totals["odd_lines"] or 0,
+        header=header,
+        header_repeats=totals["header_repeats"] or 0,
+    )
+
+
+def read_csv(spark: SparkSession, path: str, lines: Lines | None = None) -> ParsedCsv:
     """Read a CSV object into a cached DataFrame that keeps malformed rows detectable.
 
-    Three reads, each for a reason:
+    Parsing is done twice, each time for a reason:
 
     1. Infer the schema over the whole file (header, inferSchema). Inference tolerates ragged
        rows, so it always succeeds.
-    2. Read the header row as data (header off) to get the names as written: Spark's own
-       header handling renames duplicates (``name0``, ``name3``) before we could see them.
-    3. Parse with the inferred schema in PERMISSIVE mode with ``columnNameOfCorruptRecord``.
+    2. Parse with the inferred schema in PERMISSIVE mode with ``columnNameOfCorruptRecord``.
        Unlike DROPMALFORMED (which only lets us compare counts) this keeps the raw text of
        each bad row, which the error message and the quarantine need. Rows with the wrong
        number of fields or values that do not parse under the schema land there.
 
-    The result is cached: besides saving re-reads, Spark refuses queries over a raw CSV that
+    Both parse the cached lines of :func:`scan_lines`, so the object is read once. That is
+    exact when no quoted field spans lines and no data line repeats the header (Spark drops
+    such lines when it parses lines rather than a file); otherwise both parse the file itself
+    with ``multiLine``, which is slower (one task) but exact for any RFC 4180 file. The
+    header's names come from the header line as written: Spark renames duplicates (``name0``,
+    ``name3``) before they could be seen.
+
+    The result is cached: besides saving re-parses, Spark refuses queries over a raw CSV that
     reference only the corrupt-record column, and caching keeps column pruning from changing
     what counts as malformed.
     """
     check_readable_path(path)
-    ensure_not_empty(spark, path)
-    inferred = spark.read.options(**CSV_OPTIONS).option("inferSchema", "true").csv(path).schema
-    if not inferred.fields:
+    lines = lines or scan_lines(spark, path)
+    if lines.count == 0:
+        raise EmptyInputError(f"Input file {path} is empty (0 bytes): nothing to process")
+    per_line = lines.odd_lines == 0 and lines.header_repeats == 0
+    parse = _csv_of_lines(spark, lines) if per_line else _csv_of_file(spark, path)
+    inferred = parse({**CSV_OPTIONS, "inferSchema": "true"}, None).schema
+    if not inferred.fields or not (lines.header or "").strip():
         raise EmptyInputError(f"Input file {path} has no header row")
-    header = spark.read.options(**{**CSV_OPTIONS, "header": "false"}).csv(path).first()
-    raw_names = list(header) if header and len(header) == len(inferred.fields) else inferred.names
+    header = next(csv.reader([lines.header or ""], quotechar='"', doublequote=True), [])
+    raw_names = header if len(header) == len(inferred.fields) else inferred.names
     names = normalize_column_names(
         raw_names, reserved=(*METADATA_COLUMNS, PARTITION_KEY, BAD_ROW_COLUMN)
     )
@@ -176,39 +263,61 @@ def read_csv(spark: SparkSession, path: str) -> ParsedCsv:
     while corrupt in inferred.names:
         corrupt = f"_{corrupt}"
     schema = T.StructType([*inferred.fields, T.StructField(corrupt, T.StringType())])
-    rows = (
-        spark.read.options(**CSV_OPTIONS)
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", corrupt)
-        .schema(schema)
-        .csv(path)
-        .toDF(*names, BAD_ROW_COLUMN)
-        .cache()
-    )
+    options = {**CSV_OPTIONS, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": corrupt}
+    rows = parse(options, schema).toDF(*names, BAD_ROW_COLUMN).cache()
     mapping = [(raw, name) for raw, name in zip(raw_names, names, strict=True)]
-    logger.info("Column mapping for %s: %s", path, ", ".join(f"{r!r} -> {n}" for r, n in mapping))
-    return ParsedCsv(rows=rows, column_mapping=mapping)
+    logger.info(
+        "Column mapping for %s (%s): %s",
+        path,
+        "parsed line by line" if per_line else "quoted fields span lines: parsed as a file",
+        ", ".join(f"{r!r} -> {n}" for r, n in mapping),
+    )
+    return ParsedCsv(rows=rows, column_mapping=mapping, line_by_line=per_line)
 
 
-def unterminated_quote(spark: SparkSession, path: str) -> DataFrame | None:
+CsvParser = Callable[[dict[str, str], "T.StructType | None"], DataFrame]
+
+
+def _csv_of_file(spark: SparkSession, path: str) -> CsvParser:
+    def parse(options: dict[str, str], schema: T.StructType | None) -> DataFrame:
+        reader = spark.read.options(**{**options, "multiLine": "true"})
+        return (reader.schema(schema) if schema else reader).csv(path)
+
+    return parse
+
+
+def _csv_of_lines(spark: SparkSession, lines: Lines) -> CsvParser:
+    """Spark's CSV reader over the cached lines, through the JVM API that takes a dataset of
+    strings (PySpark's own route for an RDD of lines pickles every line through Python)."""
+    jvm = spark.sparkContext._jvm
+    strings = getattr(lines.frame.select("value")._jdf, "as")(
+        jvm.org.apache.spark.sql.Encoders.STRING()
+    )
+
+    def parse(options: dict[str, str], schema: T.StructType | None) -> DataFrame:
+        reader = spark._jsparkSession.read()
+        for key, value in {**options, "multiLine": "false"}.items():
+            reader = reader.option(key, value)
+        if schema is not None:
+            reader = reader.schema(spark._jsparkSession.parseDataType(schema.json()))
+        return DataFrame(reader.csv(strings), spark)
+
+    return parse
+
+
+def unterminated_quote(lines: Lines) -> DataFrame | None:
     """The file's lines from an opening quote that is never closed to the end, or None.
 
     Under RFC 4180 double quotes come in pairs (a quoted field opens and closes, an escaped
     quote is doubled), so an odd count means a quoted field runs to the end of the file.
-    Spark's multiLine parser would silently fold the rest of the file into that one field;
-    this check costs one splittable text pass, and the ordering work only on the bad path.
+    Spark's multiLine parser would silently fold the rest of the file into that one field.
+    The counts come from :func:`scan_lines`; the ordering work is only done on the bad path.
     The opening line is the first of the last run of lines after which the count is odd.
     """
-    lines = spark.read.text(path).select(
-        F.monotonically_increasing_id().alias("line_order"),
-        "value",
-        (F.length("value") - F.length(F.regexp_replace("value", '"', ""))).alias("quotes"),
-    )
-    total = lines.agg(F.sum("quotes")).first()[0] or 0
-    if total % 2 == 0:
+    if lines.quotes % 2 == 0:
         return None
     running = Window.orderBy("line_order").rowsBetween(Window.unboundedPreceding, 0)
-    parity = lines.withColumn("open_after", F.sum("quotes").over(running) % 2 == 1)
+    parity = lines.frame.withColumn("open_after", F.sum("quotes").over(running) % 2 == 1)
     last_closed = parity.filter(~F.col("open_after")).agg(F.max("line_order")).first()[0]
     if last_closed is None:
         last_closed = -1
@@ -454,31 +563,166 @@ def upsert_partition(
         logger.info("Updated partition %s=%s at %s", PARTITION_KEY, source_id, location)
 
 
-def write_output(df: DataFrame, dataset_location: str, source_id: str, row_count: int) -> None:
-    """Write one object's rows as Snappy Parquet, replacing only that object's partition.
+def run_token(processed_at: datetime, job_label: str) -> str:
+    """A run's token: later runs sort later, ties are broken by the run's label.
 
-    Dynamic partition overwrite swaps the partition in at commit time, so other objects'
-    partitions are untouched and a failed write keeps the previous rows. With zero rows
-    Spark's dynamic mode touches no partition at all, which would keep stale rows of an
-    earlier upload, so that case overwrites the partition folder directly (Spark then writes
-    one schema-only file).
+    It prefixes every file the run publishes, so that when two runs of one object overlap
+    (S3 delivers events at least once) the newer run's files win.
     """
-    writer_options = {"compression": "snappy"}
-    if row_count:
-        (
-            df.write.mode("overwrite")
-            .options(**writer_options, partitionOverwriteMode="dynamic")
-            .partitionBy(PARTITION_KEY)
-            .parquet(dataset_location)
+    digest = hashlib.sha256(job_label.encode("utf-8")).hexdigest()[:12]
+    return f"{processed_at.astimezone(UTC):%Y%m%dT%H%M%S%f}Z-{digest}"
+
+
+def token_of(location: str) -> str | None:
+    """The token of the run that published the file at ``location``; None for other files."""
+    token, separator, _ = posixpath.basename(location).partition(TOKEN_SEPARATOR)
+    return token if separator and _RUN_TOKEN.match(token) else None
+
+
+class ObjectStore(Protocol):
+    """The few storage operations publishing needs, on full ``scheme://`` locations."""
+
+    def list(self, prefix: str) -> list[str]:
+        """Every file under the folder ``prefix`` (which ends with ``/``), recursively."""
+        ...
+
+    def copy(self, source: str, target: str) -> None: ...
+
+    def delete(self, locations: Sequence[str]) -> None: ...
+
+
+class S3Store:
+    """S3 through boto3: server-side copies, also between buckets (staging is in TempDir)."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+
+    @staticmethod
+    def _split(location: str) -> tuple[str, str]:
+        bucket, _, key = location.split("://", 1)[1].partition("/")
+        return bucket, key
+
+    def list(self, prefix: str) -> list[str]:
+        bucket, key_prefix = self._split(prefix)
+        scheme = prefix.split("://", 1)[0]
+        found = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=key_prefix
+        ):
+            found += [f"{scheme}://{bucket}/{entry['Key']}" for entry in page.get("Contents", [])]
+        return found
+
+    def copy(self, source: str, target: str) -> None:
+        source_bucket, source_key = self._split(source)
+        target_bucket, target_key = self._split(target)
+        self._s3.copy({"Bucket": source_bucket, "Key": source_key}, target_bucket, target_key)
+
+    def delete(self, locations: Sequence[str]) -> None:
+        by_bucket: dict[str, list[str]] = {}
+        for location in locations:
+            bucket, key = self._split(location)
+            by_bucket.setdefault(bucket, []).append(key)
+        for bucket, keys in by_bucket.items():
+            for start in range(0, len(keys), 1000):
+                batch = [{"Key": key} for key in keys[start : start + 1000]]
+                self._s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+
+
+class HadoopStore:
+    """Any Hadoop file system Spark can reach (local files in tests, HDFS)."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _path(self, location: str) -> tuple[Any, Any]:
+        path = self._jvm.org.apache.hadoop.fs.Path(location)
+        return path, path.getFileSystem(self._conf)
+
+    def list(self, prefix: str) -> list[str]:
+        path, fs = self._path(prefix)
+        if not fs.exists(path):
+            return []
+        files = fs.listFiles(path, True)
+        found = []
+        while files.hasNext():
+            found.append(files.next().getPath().toString())
+        return found
+
+    def copy(self, source: str, target: str) -> None:
+        source_path, source_fs = self._path(source)
+        target_path, target_fs = self._path(target)
+        self._jvm.org.apache.hadoop.fs.FileUtil.copy(
+            source_fs, source_path, target_fs, target_path, False, self._conf
         )
-    else:
-        partition_location = f"{dataset_location}{PARTITION_KEY}={source_id}/"
-        (
-            df.drop(PARTITION_KEY)
-            .write.mode("overwrite")
-            .options(**writer_options)
-            .parquet(partition_location)
-        )
+
+    def delete(self, locations: Sequence[str]) -> None:
+        for location in locations:
+            path, fs = self._path(location)
+            fs.delete(path, False)
+
+
+def store_for(spark: SparkSession, location: str, s3_client: Callable[[], Any]) -> ObjectStore:
+    """S3 locations through boto3 (server-side copies), anything else through Hadoop."""
+    if re.match(r"^s3[an]?://", location):
+        return S3Store(s3_client())
+    return HadoopStore(spark)
+
+
+def is_data_file(location: str) -> bool:
+    """Spark's output files, not its markers (``_SUCCESS``) or checksums (``.part-*.crc``)."""
+    return posixpath.basename(location).startswith("part-")
+
+
+def publish(store: ObjectStore, staging: str, target: str, token: str) -> int:
+    """Move a run's staged files into ``target``, then leave only the newest run's files.
+
+    Every run copies its files in under its token, then lists ``target`` and deletes what an
+    older run published (and files of any other origin); if a newer run already published,
+    it deletes its own instead. Whichever of two overlapping runs lists last sees the other's
+    complete set, so the folder ends with one run's files, never both. Returns how many
+    files of this run remain.
+    """
+    staged = store.list(staging)
+    own = [
+        f"{target}{token}{TOKEN_SEPARATOR}{posixpath.basename(location)}"
+        for location in staged
+        if is_data_file(location)
+    ]
+    for location, published in zip(
+        (location for location in staged if is_data_file(location)), own, strict=True
+    ):
+        store.copy(location, published)
+    store.delete(staged)
+    present = store.list(target)
+    if any((token_of(location) or "") > token for location in present):
+        logger.info("A newer run already published to %s; this run's files are withdrawn", target)
+        store.delete(own)
+        return 0
+    kept = {posixpath.basename(location) for location in own}
+    store.delete([location for location in present if posixpath.basename(location) not in kept])
+    return len(own)
+
+
+def write_staged(
+    write: Callable[[str], None], store: ObjectStore, staging: str, target: str, token: str
+) -> None:
+    """Let Spark ``write`` into ``staging``, then :func:`publish` the files into ``target``.
+
+    Spark's own temporary files stay in the staging area, so a driver that dies mid-write
+    leaves nothing in the target bucket.
+    """
+    write(staging)
+    publish(store, staging, target, token)
+
+
+def write_output(df: DataFrame, location: str) -> None:
+    """One object's rows as Snappy Parquet files in ``location`` (any previous files stay).
+
+    Without rows Spark still writes one schema-only file, so a header-only upload replaces
+    the rows of an earlier upload of the same object.
+    """
+    df.drop(PARTITION_KEY).write.mode("overwrite").option("compression", "snappy").parquet(location)
 
 
 def process_file(
@@ -487,39 +731,60 @@ def process_file(
     *,
     source_path: str,
     output_root: str,
+    staging_root: str,
+    store: ObjectStore,
     database: str,
     dataset: str,
     job_label: str,
     bad_records: str = "fail",
     processed_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Run the whole job for one object; ``output_root`` is ``s3://<output_bucket>``.
+    """Run the whole job for one object; ``output_root`` is ``s3://<output_bucket>``,
+    ``staging_root`` the job's ``--TempDir``.
 
-    Order matters: everything that can refuse the file (empty input, bad rows in fail mode,
-    a schema conflict with the table) is decided before any Parquet is written, so a refused
-    file leaves no partial output. The input object is only ever read.
+    Order matters: everything that can refuse the file (a key Spark cannot read exactly,
+    empty input, bad rows in fail mode, a schema conflict with the table) is decided before
+    any Parquet is written, so a refused file leaves no partial output. The input object is
+    only ever read.
     """
     if bad_records not in BAD_RECORD_MODES:
         raise ValueError(f"--bad_records must be one of {BAD_RECORD_MODES}, got {bad_records!r}")
+    check_readable_path(source_path)
     processed_at = processed_at or datetime.now(UTC)
     source_id = source_id_for(source_path)
+    token = run_token(processed_at, job_label)
     root = output_root.rstrip("/")
     dataset_location = f"{root}/{dataset}/"
+    partition_location = f"{dataset_location}{PARTITION_KEY}={source_id}/"
     rejected_location = f"{root}/{REJECTED_PREFIX}/{dataset}/{source_id}/"
+    staging = f"{staging_root.rstrip('/')}/{STAGING_PREFIX}/{dataset}/{source_id}/{token}/"
     logger.info("Processing %s as %s.%s partition %s", source_path, database, dataset, source_id)
 
-    unclosed = unterminated_quote(spark, source_path)
-    if unclosed is not None:
-        first_line = unclosed.first()["value"]
-        unclosed.write.mode("overwrite").text(rejected_location)
-        raise BadRecordsError(
-            f"1 bad row(s) in {source_path}: a quoted field is never closed; first bad line: "
-            f"{first_line!r}. Nothing was written; the file from that line on is in "
-            f"{rejected_location}"
+    def write_rejected(rows: DataFrame) -> None:
+        write_staged(
+            lambda location: rows.write.mode("overwrite").text(location),
+            store,
+            f"{staging}rejected/",
+            rejected_location,
+            token,
         )
-    parsed = read_csv(spark, source_path)
+
+    lines = scan_lines(spark, source_path)
     try:
+        unclosed = unterminated_quote(lines)
+        if unclosed is not None:
+            first_line = unclosed.first()["value"]
+            write_rejected(unclosed)
+            raise BadRecordsError(
+                f"1 bad row(s) in {source_path}: a quoted field is never closed; first bad "
+                f"line: {first_line!r}. Nothing was written; the file from that line on is in "
+                f"{rejected_location}"
+            )
+        parsed = read_csv(spark, source_path, lines)
         total = parsed.rows.count()
+    finally:
+        lines.frame.unpersist()
+    try:
         good, bad = split_bad_rows(parsed.rows)
         bad_count, first_bad = summarize_bad_rows(bad)
         good_count = total - bad_count
@@ -543,7 +808,7 @@ def process_file(
         output = conform_to_columns(enriched, target_columns)
 
         if bad_count:
-            bad.write.mode("overwrite").text(rejected_location)
+            write_rejected(bad)
             logger.info("Copied %d bad rows to %s", bad_count, rejected_location)
             if bad_records == "fail":
                 raise BadRecordsError(
@@ -551,10 +816,14 @@ def process_file(
                     f"Nothing was written; bad rows are in {rejected_location}"
                 )
 
-        write_output(output, dataset_location, source_id, good_count)
-        logger.info(
-            "Wrote %d rows to %s%s=%s/", good_count, dataset_location, PARTITION_KEY, source_id
+        write_staged(
+            lambda location: write_output(output, location),
+            store,
+            f"{staging}data/",
+            partition_location,
+            token,
         )
+        logger.info("Wrote %d rows to %s", good_count, partition_location)
 
         columns = upsert_table(
             glue,
@@ -565,14 +834,7 @@ def process_file(
             source_path,
             untyped,
         )
-        upsert_partition(
-            glue,
-            database,
-            dataset,
-            source_id,
-            columns,
-            f"{dataset_location}{PARTITION_KEY}={source_id}/",
-        )
+        upsert_partition(glue, database, dataset, source_id, columns, partition_location)
     finally:
         parsed.rows.unpersist()
     return {
@@ -612,18 +874,22 @@ def main() -> None:
         stream=sys.stdout,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    required = ["JOB_NAME", "source_path", "output_bucket", "database_name", "dataset"]
+    required = ["JOB_NAME", "source_path", "output_bucket", "database_name", "dataset", "TempDir"]
     optional = ["bad_records"] if _argv_value(sys.argv, "bad_records") is not None else []
     args = getResolvedOptions(sys.argv, required + optional)
 
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
+    spark = glue_context.spark_session
+    output_root = f"s3://{args['output_bucket']}"
     summary = process_file(
-        glue_context.spark_session,
+        spark,
         boto3.client("glue"),
         source_path=args["source_path"],
-        output_root=f"s3://{args['output_bucket']}",
+        output_root=output_root,
+        staging_root=args["TempDir"],
+        store=store_for(spark, output_root, lambda: boto3.client("s3")),
         database=args["database_name"],
         dataset=args["dataset"],
         job_label=processing_job_label(args["JOB_NAME"], _argv_value(sys.argv, "JOB_RUN_ID")),

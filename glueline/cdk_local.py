@@ -40,15 +40,22 @@ def cdklocal_environment(settings: CloudSettings) -> dict[str, str]:
     }
 
 
+#: The checkout glueline runs from, whose ``make setup`` installed cdklocal.
+KIT_DIR = Path(__file__).resolve().parents[1]
+
+
 def find_cdklocal(project_dir: Path) -> str:
-    local = project_dir / "node_modules" / ".bin" / "cdklocal"
-    if local.exists():
-        return str(local)
+    """cdklocal of the project being deployed, else of glueline's own checkout, else PATH's."""
+    for folder in (project_dir, KIT_DIR):
+        local = folder / "node_modules" / ".bin" / "cdklocal"
+        if local.exists():
+            return str(local)
     on_path = shutil.which("cdklocal")
     if on_path:
         return on_path
     raise CloudError(
-        "cdklocal was not found in ./node_modules/.bin or on PATH; run `make setup` "
+        f"cdklocal was not found in {project_dir}/node_modules/.bin, "
+        f"{KIT_DIR}/node_modules/.bin or on PATH; run `make setup` in {KIT_DIR} "
         "(it installs aws-cdk and aws-cdk-local from package.json)"
     )
 

@@ -66,6 +66,7 @@ class ApplicationStack(Stack):
             script=glue_jobs_dir / "file_processor.py",
             role=role,
             max_concurrent_runs=FILE_PROCESSOR_MAX_CONCURRENT_RUNS,
+            queue_runs_over_limit=True,
             default_arguments={
                 **common_arguments,
                 "--output_bucket": output_bucket,
@@ -79,11 +80,14 @@ class ApplicationStack(Stack):
             script=glue_jobs_dir / "legislators.py",
             role=role,
             max_concurrent_runs=1,
+            queue_runs_over_limit=False,
             default_arguments={
                 **common_arguments,
                 "--input_location": f"s3://{input_bucket}/us-legislators/",
                 "--output_location": f"s3://{output_bucket}/legislators/",
                 "--table_name": "legislators",
+                # A run without a new persons.json since the last success rewrites nothing.
+                "--job-bookmark-option": "job-bookmark-enable",
             },
             description="Batch: us-legislators JSON to Parquet",
         )
@@ -112,6 +116,7 @@ class ApplicationStack(Stack):
         script: Path,
         role: iam.IRole,
         max_concurrent_runs: int,
+        queue_runs_over_limit: bool,
         default_arguments: dict[str, str],
         description: str,
     ) -> glue.CfnJob:
@@ -140,6 +145,7 @@ class ApplicationStack(Stack):
             execution_property=glue.CfnJob.ExecutionPropertyProperty(
                 max_concurrent_runs=max_concurrent_runs
             ),
+            job_run_queuing_enabled=queue_runs_over_limit,
             default_arguments=default_arguments,
         )
         for rule_id, reason in _NO_SECURITY_CONFIGURATION_REASONS.items():

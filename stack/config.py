@@ -161,6 +161,11 @@ class StageSettings(StageConfig):
     def application_stack_name(self) -> str:
         return f"{self.project}-{self.name}-application"
 
+    @property
+    def verify_role_name(self) -> str:
+        """The end-to-end check's role; named, so a pipeline in another account can assume it."""
+        return f"{self.project}-{self.name}-verify"
+
     def export_name(self, output_key: str) -> str:
         return f"{self.infrastructure_stack_name}-{output_key}"
 

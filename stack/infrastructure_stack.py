@@ -45,8 +45,19 @@ CSV_SUFFIXES = (".csv", ".CSV")
 INPUT_EXPIRATION = Duration.days(30)
 OUTPUT_EXPIRATION = Duration.days(90)
 ACCESS_LOG_EXPIRATION = Duration.days(90)
+#: Glue's --TempDir scratch space: what a run that died before publishing left behind.
+JOB_TEMP_PREFIX = "temp/"
+JOB_TEMP_EXPIRATION = Duration.days(7)
 FAILED_GLUE_STATES = ["FAILED", "TIMEOUT", "ERROR"]
 BUCKET_NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+#: Folders of the end-to-end check (`glueline e2e`): the input folder, the dataset and the
+#: catalog table all start with it, and the verify role may write nowhere else.
+CHECK_PREFIX = "glueline_e2e_"
+#: Where the file processor copies rows that do not parse, per dataset.
+REJECTED_PREFIX = "_rejected"
+#: Where the file processor stages a run's files per dataset, under the jobs' --TempDir
+#: (the assets bucket's temp/); a run that dies before publishing leaves them there.
+STAGING_PREFIX = "temp/file-processor-staging"
 
 
 class InfrastructureStack(Stack):
@@ -57,8 +68,10 @@ class InfrastructureStack(Stack):
         *,
         settings: StageSettings,
         trigger_source_dir: Path = TRIGGER_SOURCE_DIR,
+        verifier: iam.IPrincipal | None = None,
         **kwargs: object,
     ) -> None:
+        """``verifier`` may assume the verify role; by default, the stage's own account."""
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         removal_policy = RemovalPolicy.RETAIN if settings.retains_data else RemovalPolicy.DESTROY
@@ -95,6 +108,9 @@ class InfrastructureStack(Stack):
             access_logs=self.access_logs_bucket,
             removal_policy=removal_policy,
         )
+        self.assets_bucket.add_lifecycle_rule(
+            id="expire-job-temp-files", prefix=JOB_TEMP_PREFIX, expiration=JOB_TEMP_EXPIRATION
+        )
         acknowledge(
             self.access_logs_bucket,
             "AwsSolutions-S1",
@@ -116,6 +132,7 @@ class InfrastructureStack(Stack):
         self.alerts_topic = self._alerts_topic(removal_policy)
         self.trigger_function = self._trigger_function(trigger_source_dir, removal_policy)
         self._alarms()
+        self.verify_role = self._verify_role(verifier or iam.AccountRootPrincipal())
 
         self.outputs = {
             key: self._output(key, value, description)
@@ -127,6 +144,7 @@ class InfrastructureStack(Stack):
                 ("GlueRoleArn", self.glue_role.role_arn, "Role the Glue jobs run as"),
                 ("TriggerFunctionName", self.trigger_function.function_name, "S3 -> Glue"),
                 ("AlertsTopicArn", self.alerts_topic.topic_arn, "Failure notifications"),
+                ("VerifyRoleArn", self.verify_role.role_arn, "Role of the end-to-end check"),
             ]
         }
         for key, value in settings.tag_values.items():
@@ -217,6 +235,9 @@ class InfrastructureStack(Stack):
                 ],
                 resources=[
                     self.output_bucket.arn_for_objects("*"),
+                    # Hadoop's S3 clients look for the folder itself ("temp") before writing
+                    # under it; without this they fail with Access Denied.
+                    self.assets_bucket.arn_for_objects("temp"),
                     self.assets_bucket.arn_for_objects("temp/*"),
                 ],
             ),
@@ -262,6 +283,129 @@ class InfrastructureStack(Stack):
                 "Tables are created per dataset at run time, only inside the stage's database.",
             ),
             (logs_arn, "Glue writes to its fixed /aws-glue/ log groups, named by the service."),
+        ]:
+            acknowledge_wildcard_resource(policy, resource, reason)
+        return role
+
+    def _verify_role(self, verifier: iam.IPrincipal) -> iam.Role:
+        """The identity of the end-to-end check (`glueline e2e --target aws`), and no more.
+
+        It reads the outputs of the stage's two stacks, puts the sample under a check folder
+        of the input bucket, follows the file processor's runs (stopping the check's own run
+        if the check gives up on it), reads what the run wrote for the check's dataset, and
+        deletes all of that again, every version and delete marker included, with whatever
+        a failed run left in its staging area. It cannot start
+        a job: the check proves that the trigger does. The buckets are encrypted with
+        S3-managed keys, so it needs no KMS grant; TLS is the client's default.
+        """
+        settings = self.settings
+        role = iam.Role(
+            self,
+            "VerifyRole",
+            role_name=settings.verify_role_name,
+            assumed_by=verifier,
+            description=f"Runs the end-to-end check of {settings.project} {settings.name}",
+        )
+        stack_arns = [
+            self.format_arn(service="cloudformation", resource="stack", resource_name=f"{name}/*")
+            for name in (settings.infrastructure_stack_name, settings.application_stack_name)
+        ]
+        check_input = self.input_bucket.arn_for_objects(f"{CHECK_PREFIX}*")
+        check_output = self.output_bucket.arn_for_objects(f"{CHECK_PREFIX}*")
+        check_rejected = self.output_bucket.arn_for_objects(f"{REJECTED_PREFIX}/{CHECK_PREFIX}*")
+        check_staging = self.assets_bucket.arn_for_objects(f"{STAGING_PREFIX}/{CHECK_PREFIX}*")
+        check_tables = self.format_arn(
+            service="glue",
+            resource="table",
+            resource_name=f"{settings.glue_database}/{CHECK_PREFIX}*",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="ReadStageOutputs",
+                actions=["cloudformation:DescribeStacks"],
+                resources=stack_arns,
+            ),
+            iam.PolicyStatement(
+                sid="ListCheckFolders",
+                actions=["s3:ListBucket", "s3:ListBucketVersions"],
+                resources=[
+                    self.input_bucket.bucket_arn,
+                    self.output_bucket.bucket_arn,
+                    self.assets_bucket.bucket_arn,
+                ],
+                conditions={
+                    "StringLike": {
+                        "s3:prefix": [
+                            f"{CHECK_PREFIX}*",
+                            f"{REJECTED_PREFIX}/{CHECK_PREFIX}*",
+                            f"{STAGING_PREFIX}/{CHECK_PREFIX}*",
+                        ]
+                    }
+                },
+            ),
+            iam.PolicyStatement(
+                sid="WriteAndRemoveCheckInput",
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                ],
+                resources=[check_input],
+            ),
+            iam.PolicyStatement(
+                sid="ReadAndRemoveCheckOutput",
+                actions=["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[check_output, check_rejected],
+            ),
+            iam.PolicyStatement(
+                sid="RemoveCheckStaging",
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[check_staging],
+            ),
+            iam.PolicyStatement(
+                sid="FollowFileProcessorRuns",
+                actions=[
+                    "glue:GetJob",
+                    "glue:GetJobRun",
+                    "glue:GetJobRuns",
+                    "glue:BatchStopJobRun",
+                ],
+                resources=[
+                    self.format_arn(
+                        service="glue",
+                        resource="job",
+                        resource_name=settings.file_processor_job_name,
+                    )
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="ReadAndRemoveCheckTables",
+                actions=["glue:GetTable", "glue:GetPartitions", "glue:DeleteTable"],
+                resources=[
+                    self.format_arn(service="glue", resource="catalog"),
+                    self.format_arn(
+                        service="glue", resource="database", resource_name=settings.glue_database
+                    ),
+                    check_tables,
+                ],
+            ),
+        ]
+        policy = iam.Policy(self, "VerifyPolicy", statements=statements, roles=[role])
+        for resource, reason in [
+            *(
+                (
+                    arn,
+                    "CloudFormation appends a generated id to a stack's ARN; the stack name "
+                    "before it is fixed.",
+                )
+                for arn in stack_arns
+            ),
+            (check_input, "Only the check's own folders of the input bucket, by their prefix."),
+            (check_output, "Only the check's datasets in the output bucket, by their prefix."),
+            (check_rejected, "Only the rejected rows of the check's datasets, by their prefix."),
+            (check_staging, "Only the staged files of the check's datasets, by their prefix."),
+            (check_tables, "Only the check's catalog tables in the stage's database, by prefix."),
         ]:
             acknowledge_wildcard_resource(policy, resource, reason)
         return role

@@ -15,12 +15,16 @@ bootstrap each target account once, trusting the pipeline account::
     npx cdk bootstrap aws://<prod-account>/<region> --trust <pipeline-account> \\
         --cloudformation-execution-policies <a policy scoped to what the stacks create>
 
-`--trust` also grants the lookup role, which the dev check assumes to read the deployed
-resources; it has ReadOnlyAccess in the target account and nothing more.
+The roles of our own serve the dev check (`VerifyDev`), which runs `glueline e2e --target
+aws` against dev: it feeds the deployed pipeline a sample and follows it to the catalog, with
+the credentials of dev's verify role (`stack/infrastructure_stack.py`). That role trusts
+only the check's CodeBuild role here, which is named so that dev can name it in advance.
 """
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import Aspects, Stack, Tags, pipelines
@@ -29,16 +33,22 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stack.application_stack import GLUE_JOBS_DIR
-from stack.config import GluelineConfig, StageSettings
+from stack.config import REPO_ROOT, GluelineConfig, StageSettings
 from stack.nag import AcknowledgeGeneratedWildcards, GeneratedWildcard, acknowledge
 from stack.stages import ApplicationStage, InfrastructureStage
 
-BOOTSTRAP_QUALIFIER = "hnb659fds"
+PYPROJECT = REPO_ROOT / "pyproject.toml"
 SYNTH_COMMANDS = [
     ".venv/bin/pytest tests/unit",
     "npx cdk synth -c config=aws",
 ]
 PROMOTION_ORDER = ("dev", "prod")
+VERIFIED_STAGE = "dev"
+#: The AWS CLI profile under which the check assumes the stage's verify role.
+VERIFY_PROFILE = "glueline-verify"
+#: What `glueline e2e --target aws` imports besides the standard library; their versions
+#: come from pyproject.toml, so the check runs with what the tests ran with.
+CHECK_PACKAGES = ("boto3", "pyarrow")
 
 _ARTIFACTS = "CDK Pipelines' grant on the pipeline's own artifact bucket and nothing else."
 CDK_PIPELINES_WILDCARDS = [
@@ -79,27 +89,62 @@ CDK_PIPELINES_WILDCARDS = [
 ]
 
 
-def lookup_role_arn(settings: StageSettings) -> str:
-    """The bootstrap lookup role that `cdk bootstrap --trust` opens to the pipeline account."""
-    return (
-        f"arn:aws:iam::{settings.account}:role/"
-        f"cdk-{BOOTSTRAP_QUALIFIER}-lookup-role-{settings.account}-{settings.region}"
+def verify_role_arn(settings: StageSettings) -> str:
+    """The stage's verify role, named in config so the pipeline account can refer to it."""
+    return f"arn:aws:iam::{settings.account}:role/{settings.verify_role_name}"
+
+
+def check_runner_role_name(config: GluelineConfig, stage: str) -> str:
+    """The CodeBuild role of a stage's check, in the pipeline account."""
+    return f"{config.project}-{stage}-check-runner"
+
+
+def check_runner(pipeline_account: str, role_name: str) -> iam.IPrincipal:
+    """The one principal of the pipeline account that a stage's verify role trusts.
+
+    The account with an `aws:PrincipalArn` condition, rather than the role's ARN as the
+    principal: IAM would replace a principal ARN by the role's id, and a recreated runner
+    role would silently lose its access.
+    """
+    return iam.AccountPrincipal(pipeline_account).with_conditions(
+        {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{pipeline_account}:role/{role_name}"}}
     )
 
 
-def verify_commands() -> list[str]:
-    """Assume the dev lookup role and prove that what the stacks promised exists."""
+def pinned_requirements(packages: Sequence[str], pyproject: Path = PYPROJECT) -> list[str]:
+    """``name==version`` for each package, as pinned in pyproject.toml's dependencies."""
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = {}
+    for dependency in dependencies:
+        name, _, version = dependency.partition("==")
+        pins[name.split("[")[0].strip().lower()] = version.strip()
+    unpinned = [package for package in packages if not pins.get(package)]
+    if unpinned:
+        raise ValueError(f"{pyproject}: project.dependencies pins no version of {unpinned[0]}")
+    return [f"{package}=={pins[package]}" for package in packages]
+
+
+def verify_install_commands() -> list[str]:
+    """Only what the check imports: `make setup` would take minutes and install the CDK."""
     return [
-        'creds=$(aws sts assume-role --role-arn "$CHECK_ROLE_ARN" '
-        "--role-session-name glueline-verify --query Credentials --output json)",
-        'export AWS_ACCESS_KEY_ID=$(echo "$creds" | jq -r .AccessKeyId)',
-        'export AWS_SECRET_ACCESS_KEY=$(echo "$creds" | jq -r .SecretAccessKey)',
-        'export AWS_SESSION_TOKEN=$(echo "$creds" | jq -r .SessionToken)',
-        'for bucket in "$INPUT_BUCKET" "$OUTPUT_BUCKET" "$ASSETS_BUCKET"; do '
-        'aws s3api head-bucket --bucket "$bucket"; done',
-        'aws glue get-database --name "$GLUE_DATABASE"',
-        'aws glue get-job --job-name "$FILE_PROCESSOR_JOB"',
-        'aws lambda get-function-configuration --function-name "$TRIGGER_FUNCTION"',
+        "python -m pip install --quiet --disable-pip-version-check --no-cache-dir "
+        + " ".join(pinned_requirements(CHECK_PACKAGES))
+    ]
+
+
+def verify_commands(config: GluelineConfig, settings: StageSettings) -> list[str]:
+    """Assume the stage's verify role through an AWS profile, then run the end-to-end check.
+
+    boto3 assumes the role itself from the profile (and renews the credentials during a
+    long Glue run); CodeBuild's own credentials are its container credentials.
+    """
+    profile = f"profile.{VERIFY_PROFILE}"
+    return [
+        f"aws configure set {profile}.role_arn {verify_role_arn(settings)}",
+        f"aws configure set {profile}.credential_source EcsContainer",
+        f"aws configure set {profile}.role_session_name {config.project}-verify-{settings.name}",
+        f"AWS_PROFILE={VERIFY_PROFILE} python -m glueline.cli e2e --target aws "
+        f"--project {config.project} --stage {settings.name} --region {settings.region}",
     ]
 
 
@@ -151,32 +196,35 @@ class PipelineStack(Stack):
             ),
         )
 
-        dev = config.stage("dev")
-        dev_infrastructure = InfrastructureStage(self, "DevInfrastructure", settings=dev)
-        self.pipeline.add_stage(dev_infrastructure)
-        dev_application = ApplicationStage(
-            self, "DevApplication", settings=dev, glue_jobs_dir=glue_jobs_dir
-        )
-        outputs = dev_infrastructure.stack.outputs
-        application = dev_application.stack
+        dev = config.stage(VERIFIED_STAGE)
+        runner_name = check_runner_role_name(config, VERIFIED_STAGE)
         self.pipeline.add_stage(
-            dev_application,
+            InfrastructureStage(
+                self,
+                "DevInfrastructure",
+                settings=dev,
+                verifier=check_runner(pipeline_config.account, runner_name),
+            )
+        )
+        runner_role = iam.Role(
+            self,
+            "VerifyDevRole",
+            role_name=runner_name,
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description="Runs the dev check; may assume dev's verify role and nothing else",
+        )
+        self.pipeline.add_stage(
+            ApplicationStage(self, "DevApplication", settings=dev, glue_jobs_dir=glue_jobs_dir),
             post=[
                 pipelines.CodeBuildStep(
                     "VerifyDev",
-                    env={"CHECK_ROLE_ARN": lookup_role_arn(dev), "AWS_DEFAULT_REGION": dev.region},
-                    env_from_cfn_outputs={
-                        "INPUT_BUCKET": outputs["InputBucketName"],
-                        "OUTPUT_BUCKET": outputs["OutputBucketName"],
-                        "ASSETS_BUCKET": outputs["AssetsBucketName"],
-                        "GLUE_DATABASE": outputs["GlueDatabaseName"],
-                        "TRIGGER_FUNCTION": outputs["TriggerFunctionName"],
-                        "FILE_PROCESSOR_JOB": application.outputs["FileProcessorJobName"],
-                    },
-                    commands=verify_commands(),
+                    input=source,
+                    role=runner_role,
+                    install_commands=verify_install_commands(),
+                    commands=verify_commands(config, dev),
                     role_policy_statements=[
                         iam.PolicyStatement(
-                            actions=["sts:AssumeRole"], resources=[lookup_role_arn(dev)]
+                            actions=["sts:AssumeRole"], resources=[verify_role_arn(dev)]
                         )
                     ],
                 )
@@ -206,4 +254,5 @@ class PipelineStack(Stack):
             "CDK Pipelines' artifact bucket, written and read only by the pipeline's own roles; "
             "CloudTrail records that access.",
         )
-        Aspects.of(self.pipeline).add(AcknowledgeGeneratedWildcards(CDK_PIPELINES_WILDCARDS))
+        for scope in (self.pipeline, runner_role):
+            Aspects.of(scope).add(AcknowledgeGeneratedWildcards(CDK_PIPELINES_WILDCARDS))

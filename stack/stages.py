@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Environment, Stage
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stack.application_stack import GLUE_JOBS_DIR, ApplicationStack
@@ -21,11 +22,14 @@ def environment_of(settings: StageSettings) -> Environment:
     return Environment(account=settings.account, region=settings.region)
 
 
-def add_infrastructure_stack(scope: Construct, settings: StageSettings) -> InfrastructureStack:
+def add_infrastructure_stack(
+    scope: Construct, settings: StageSettings, verifier: iam.IPrincipal | None = None
+) -> InfrastructureStack:
     return InfrastructureStack(
         scope,
         "Infrastructure",
         settings=settings,
+        verifier=verifier,
         stack_name=settings.infrastructure_stack_name,
         env=environment_of(settings),
     )
@@ -71,9 +75,17 @@ def add_direct_stacks(
 
 
 class InfrastructureStage(Stage):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StageSettings,
+        verifier: iam.IPrincipal | None = None,
+    ) -> None:
+        """``verifier`` may assume the stage's verify role (default: the stage's account)."""
         super().__init__(scope, construct_id, env=environment_of(settings))
-        self.stack = add_infrastructure_stack(self, settings)
+        self.stack = add_infrastructure_stack(self, settings, verifier)
 
 
 class ApplicationStage(Stage):

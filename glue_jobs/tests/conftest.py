@@ -7,6 +7,7 @@ import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
@@ -69,6 +70,7 @@ def awsglue_stub(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Install a minimal stand-in for awsglue that parses arguments the way AWS's does.
 
     Job scripts import awsglue only inside main(), so tests of main() install this instead.
+    Reads through ``create_dynamic_frame.from_options`` are recorded too.
     AWS's getResolvedOptions always accepts ``--JOB_RUN_ID`` (reserved, optional) and makes
     every requested option required; the stand-in records the job lifecycle calls.
     """
@@ -82,8 +84,18 @@ def awsglue_stub(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return vars(parser.parse_known_args(argv[1:])[0])
 
     class GlueContext:
+        """Its S3 sources hold ``source_rows`` rows (0: nothing new for a bookmarked source);
+        tests set it on ``sys.modules["awsglue.context"].GlueContext``."""
+
+        source_rows = 1
+
         def __init__(self, _sc: object) -> None:
             self.spark_session = "spark"
+            self.create_dynamic_frame = types.SimpleNamespace(from_options=self._from_options)
+
+        def _from_options(self, **options: Any) -> Any:
+            calls.append(f"read:{options['transformation_ctx']}:{options['connection_options']}")
+            return types.SimpleNamespace(count=lambda: GlueContext.source_rows)
 
     class Job:
         def __init__(self, _context: object) -> None:

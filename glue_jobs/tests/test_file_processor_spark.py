@@ -22,6 +22,12 @@ pytestmark = pytest.mark.spark
 
 SAMPLE_CSV = (SAMPLE_DIR / "legislators-current.csv").as_uri()
 RUN_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+LATER_RUN_AT = datetime(2026, 11, 29, 12, 0, 1, tzinfo=UTC)
+
+
+def rejected_text(folder: Path) -> str:
+    """The published reject files' text (not the local file system's ``.crc`` checksums)."""
+    return "".join(p.read_text() for p in sorted(folder.glob("*part-*")) if p.name[0] != ".")
 
 
 def good_rows(spark: SparkSession, path: str) -> list[dict[str, Any]]:
@@ -51,8 +57,11 @@ class TestReadCsv:
         path = write_csv("bom.csv", b"\xef\xbb\xbfID,Name\n1,Ana\n2,Jos\xc3\xa9\n")
         assert good_rows(spark, path) == [{"id": 1, "name": "Ana"}, {"id": 2, "name": "José"}]
 
-    def test_key_with_spaces_and_unicode(self, spark: SparkSession, write_csv) -> None:
-        path = write_csv("Sales 2024 (final) #2 é.csv", "id\n1\n")
+    def test_a_key_with_spaces_unicode_and_non_glob_punctuation_is_read(
+        self, spark: SparkSession, write_csv
+    ) -> None:
+        """Only glob characters are refused; everything else S3 keys carry reads literally."""
+        path = write_csv("Sales 2024 (final) #2 é+=,&$@!';~%41^|.csv", "id\n1\n")
         assert good_rows(spark, path) == [{"id": 1}]
 
     def test_quoted_newlines_commas_and_doubled_quotes(
@@ -62,11 +71,28 @@ class TestReadCsv:
             "quoted.csv",
             'id,comment\n1,"line one\nline two"\n2,"say ""hi"", then go"\n3,plain\n',
         )
+        assert not fp.read_csv(spark, path).line_by_line, "a quoted field spans lines"
         assert good_rows(spark, path) == [
             {"id": 1, "comment": "line one\nline two"},
             {"id": 2, "comment": 'say "hi", then go'},
             {"id": 3, "comment": "plain"},
         ]
+
+    def test_quoted_commas_and_quotes_on_one_line_are_parsed_line_by_line(
+        self, spark: SparkSession, write_csv
+    ) -> None:
+        path = write_csv("inline.csv", 'id,comment\n1,"a, b"\n2,"say ""hi"""\n')
+        assert fp.read_csv(spark, path).line_by_line
+        assert good_rows(spark, path) == [
+            {"id": 1, "comment": "a, b"},
+            {"id": 2, "comment": 'say "hi"'},
+        ]
+
+    def test_a_data_line_equal_to_the_header_is_kept(self, spark: SparkSession, write_csv) -> None:
+        path = write_csv("echo.csv", "a,b\nx,y\na,b\n")
+        parsed = fp.read_csv(spark, path)
+        assert not parsed.line_by_line, "Spark would drop it when parsing lines"
+        assert good_rows(spark, path) == [{"a": "x", "b": "y"}, {"a": "a", "b": "b"}]
 
     def test_header_names_are_normalized_with_duplicates(
         self, spark: SparkSession, write_csv
@@ -87,9 +113,27 @@ class TestReadCsv:
     ) -> None:
         path = write_csv("bad.csv", "id,name,age\n1,Ana,30\n2,Bob\n3,Cy,40\n4,Di,50,extra\n")
         parsed = fp.read_csv(spark, path)
+        assert parsed.line_by_line
         good, bad = fp.split_bad_rows(parsed.rows)
         assert fp.summarize_bad_rows(bad) == (2, "2,Bob")
         assert [row["id"] for row in good.collect()] == [1, 3]
+
+    def test_the_first_bad_line_is_first_in_file_order_across_splits(
+        self, spark: SparkSession, write_csv
+    ) -> None:
+        rows = [f"{n},name{n},{n * 2}" for n in range(3000)]
+        rows[1500], rows[2800] = "1500,only-two", "2800,too,many,fields"
+        path = write_csv("split.csv", "id,name,double\n" + "\n".join(rows) + "\n")
+        spark.conf.set("spark.sql.files.maxPartitionBytes", "4096")
+        try:
+            assert spark.read.text(path).rdd.getNumPartitions() > 5
+            parsed = fp.read_csv(spark, path)
+            good, bad = fp.split_bad_rows(parsed.rows)
+            assert parsed.line_by_line
+            assert fp.summarize_bad_rows(bad) == (2, "1500,only-two")
+            assert good.count() == 2998
+        finally:
+            spark.conf.unset("spark.sql.files.maxPartitionBytes")
 
     def test_header_only_file_has_columns_and_no_rows(self, spark: SparkSession, write_csv) -> None:
         parsed = fp.read_csv(spark, write_csv("header.csv", "id,Name\n"))
@@ -141,15 +185,17 @@ class TestProcessFile:
     """Whole runs against moto's Glue with Parquet under a temporary file:// root."""
 
     def run(self, spark: SparkSession, glue: Any, out: Path, source: str, **kwargs: Any) -> dict:
+        kwargs.setdefault("job_label", "file-processor:jr_1")
+        kwargs.setdefault("processed_at", RUN_AT)
         return fp.process_file(
             spark,
             glue,
             source_path=source,
             output_root=out.as_uri(),
+            staging_root=(out.parent / "temp").as_uri(),
+            store=fp.HadoopStore(spark),
             database="db",
             dataset="people",
-            job_label="file-processor:jr_1",
-            processed_at=RUN_AT,
             **kwargs,
         )
 
@@ -254,7 +300,7 @@ class TestProcessFile:
             self.run(spark, glue, out, source)
         assert not (out / "people").exists()
         rejected = out / "_rejected" / "people" / fp.source_id_for(source)
-        assert "".join(p.read_text() for p in rejected.glob("part-*")) == "2\n"
+        assert rejected_text(rejected) == "2\n"
         assert Path(source.removeprefix("file://")).read_text() == "id,name\n1,Ana\n2\n3,Cy\n"
         with pytest.raises(glue.exceptions.EntityNotFoundException):
             glue.get_table(DatabaseName="db", Name="people")
@@ -269,13 +315,12 @@ class TestProcessFile:
             self.run(spark, glue, out, source, bad_records="quarantine")
         assert not (out / "people").exists()
         rejected = out / "_rejected" / "people" / fp.source_id_for(source)
-        rejected_text = "".join(p.read_text() for p in rejected.glob("part-*"))
-        assert rejected_text == '2,"never closed\n3,tail\n'
+        assert rejected_text(rejected) == '2,"never closed\n3,tail\n'
         assert Path(source.removeprefix("file://")).read_text() == content
 
     def test_balanced_quotes_pass_the_quote_check(self, spark: SparkSession, write_csv) -> None:
         source = write_csv("ok.csv", 'id,note\n1,"say ""hi""\nthere"\n2,plain\n')
-        assert fp.unterminated_quote(spark, source) is None
+        assert fp.unterminated_quote(fp.scan_lines(spark, source)) is None
 
     def test_bad_rows_quarantine_writes_good_rows(
         self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
@@ -286,7 +331,7 @@ class TestProcessFile:
         assert (summary["rows_written"], summary["bad_rows"]) == (2, 1)
         assert sorted(r["id"] for r in self.read_output(out)) == [1, 3]
         rejected = out / "_rejected" / "people" / summary["source_id"]
-        assert "".join(p.read_text() for p in rejected.glob("part-*")) == "2\n"
+        assert rejected_text(rejected) == "2\n"
 
     def test_unknown_bad_records_mode_is_refused(self, spark: SparkSession, glue: Any) -> None:
         with pytest.raises(ValueError, match="bad_records"):
@@ -329,3 +374,24 @@ def test_upsert_table_creates_then_adds_column(glue: Any) -> None:
     fp.upsert_partition(glue, "db", "people", "a-1", columns, f"{location}source_id=a-1/v2/")
     partition = glue.get_partition(DatabaseName="db", TableName="people", PartitionValues=["a-1"])
     assert partition["Partition"]["StorageDescriptor"]["Location"].endswith("/v2/")
+
+
+class TestOverlappingRuns:
+    """Two runs of one object: whichever publishes last, the newer run's rows remain."""
+
+    @pytest.mark.parametrize("newer_first", [False, True])
+    def test_the_partition_holds_one_runs_rows(
+        self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv, newer_first: bool
+    ) -> None:
+        out = tmp_path / "out"
+        source = write_csv("data.csv", "id,name\n1,Ana\n2,Bob\n")
+        runs = [("file-processor:jr_old", RUN_AT), ("file-processor:jr_new", LATER_RUN_AT)]
+        for label, processed_at in reversed(runs) if newer_first else runs:
+            TestProcessFile().run(
+                spark, glue, out, source, job_label=label, processed_at=processed_at
+            )
+
+        rows = TestProcessFile.read_output(out)
+        assert sorted(r["id"] for r in rows) == [1, 2]
+        assert {r["processing_job"] for r in rows} == {"file-processor:jr_new"}
+        assert not [p for p in (tmp_path / "temp").rglob("*") if p.is_file()], "staging emptied"

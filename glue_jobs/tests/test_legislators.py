@@ -90,4 +90,34 @@ def test_main_passes_the_argument_contract(
         "database": "db",
         "table": "legislators",
     }
-    assert awsglue_stub == ["init:legislators", "commit"]
+    assert awsglue_stub == [
+        "init:legislators",
+        "read:persons_snapshot:{'paths': ['s3://input-bucket/us-legislators/persons.json']}",
+        "commit",
+    ]
+
+
+def test_main_leaves_the_output_alone_without_a_new_snapshot(
+    monkeypatch: pytest.MonkeyPatch, awsglue_stub: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With bookmarks on, an unchanged persons.json reads as an empty source."""
+    monkeypatch.setattr(sys.modules["awsglue.context"].GlueContext, "source_rows", 0)
+    monkeypatch.setattr(legislators, "run", lambda *args, **kwargs: pytest.fail("ran"))
+    argv = [
+        "legislators.py",
+        "--JOB_NAME", "legislators",
+        "--input_location", "s3://input-bucket/us-legislators",
+        "--output_location", "s3://output/legislators/",
+        "--database_name", "db",
+        "--table_name", "legislators",
+    ]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    caplog.set_level("INFO", logger="legislators")
+
+    legislators.main()
+
+    assert awsglue_stub[-1] == "commit", "the run still commits (nothing new is recorded)"
+    assert (
+        "No new legislators in s3://input-bucket/us-legislators/persons.json since the last "
+        "successful run (job bookmark): the output and the catalog table are left as they are"
+    ) in caplog.messages

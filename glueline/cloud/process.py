@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -11,8 +12,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from glueline.cloud import process_groups
+from glueline.cloud.persistence import IncompatibleState, StateStore
 from glueline.cloud.settings import BIND_ADDRESS, LOCAL_ACCOUNT_ID, CloudSettings
 
 STARTUP_TIMEOUT_SECONDS = 60.0
@@ -28,23 +32,41 @@ class CloudStatus:
     running: bool
     pid: int | None
     settings: CloudSettings
+    #: What the health route reports (warm Spark drivers), when the cloud runs.
+    health: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         state = f"running (pid {self.pid})" if self.running else "not running"
-        return "\n".join(
-            [
-                f"local cloud: {state}",
-                f"endpoint:    {self.settings.endpoint_url}",
-                f"log:         {self.settings.log_file}",
-                f"state:       {self.settings.state_dir}",
-            ]
-        )
+        lines = [
+            f"local cloud: {state}",
+            f"endpoint:    {self.settings.endpoint_url}",
+            f"log:         {self.settings.log_file}",
+            f"state:       {self.settings.state_dir}",
+        ]
+        lines.append(f"saved state: {self._saved_state()}")
+        warm = self.health.get("warm_drivers")
+        if warm:
+            lines.append(
+                f"warm Spark drivers: {warm['ready']} ready, {warm['warming']} warming up "
+                f"(of {warm['size']})"
+            )
+        return "\n".join(lines)
+
+    def _saved_state(self) -> str:
+        if self.running and self.health.get("ephemeral"):
+            return "none: this cloud runs --ephemeral, its state is in memory only"
+        stored = StateStore(self.settings.saved_state_dir).stored()
+        where = self.settings.saved_state_dir
+        return f"{stored.describe()} ({where})" if stored else f"none yet ({where})"
 
 
 def status(settings: CloudSettings) -> CloudStatus:
     pid = _recorded_pid(settings)
-    running = pid is not None and _alive(pid) and endpoint_answers(settings)
-    return CloudStatus(running=running, pid=pid if running else None, settings=settings)
+    health = health_of(settings) if pid is not None and _alive(pid) else None
+    running = health is not None
+    return CloudStatus(
+        running=running, pid=pid if running else None, settings=settings, health=health or {}
+    )
 
 
 def start(settings: CloudSettings) -> CloudStatus:
@@ -52,6 +74,7 @@ def start(settings: CloudSettings) -> CloudStatus:
     current = status(settings)
     if current.running:
         return current
+    process_groups.sweep(settings.state_dir)
     if _port_in_use(settings.port):
         raise CloudError(
             f"port {settings.port} is already in use by another process, so the local cloud "
@@ -59,8 +82,14 @@ def start(settings: CloudSettings) -> CloudStatus:
             "container, or a glueline cloud started from another directory), or set "
             "GLUELINE_PORT to another port."
         )
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.ephemeral:
+        try:
+            StateStore(settings.saved_state_dir).check()
+        except IncompatibleState as exc:
+            raise CloudError(str(exc)) from exc
+    settings.make_state_dir()
     env = {**os.environ, "MOTO_ACCOUNT_ID": LOCAL_ACCOUNT_ID}
+    ephemeral = ["--ephemeral"] if settings.ephemeral else []
     with settings.log_file.open("ab") as log:
         process = subprocess.Popen(
             [
@@ -71,6 +100,7 @@ def start(settings: CloudSettings) -> CloudStatus:
                 str(settings.port),
                 "--state-dir",
                 str(settings.state_dir),
+                *ephemeral,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -99,25 +129,36 @@ def start(settings: CloudSettings) -> CloudStatus:
 
 
 def stop(settings: CloudSettings) -> bool:
-    """Stop the recorded process and everything it started; False if none was running."""
+    """Stop the recorded process and everything it started; False if none was running.
+
+    The cloud ends its own children when asked to stop (SIGTERM); whatever is left after
+    that, or after a cloud that was killed, is found by its tag and killed.
+    """
     pid = _recorded_pid(settings)
     settings.pid_file.unlink(missing_ok=True)
-    if pid is None or not _alive(pid):
-        return False
-    _terminate(pid)
-    return True
+    running = pid is not None and _alive(pid)
+    if running:
+        _terminate(pid)
+    process_groups.sweep(settings.state_dir)
+    return running
 
 
 def endpoint_answers(settings: CloudSettings) -> bool:
+    return health_of(settings) is not None
+
+
+def health_of(settings: CloudSettings) -> dict[str, Any] | None:
+    """The cloud's health report, or None when nothing answers as the cloud."""
     try:
         with urllib.request.urlopen(f"{settings.endpoint_url}/_glueline/health", timeout=1) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+            return json.loads(r.read()) if r.status == 200 else None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
 
 
 def _terminate(pid: int) -> None:
-    """SIGTERM the process group (server, Lambda and Spark children), SIGKILL stragglers."""
+    """SIGTERM the server's process group (the server ends the processes it started in their
+    own groups), then SIGKILL it if it has not exited in time."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:

@@ -16,8 +16,13 @@ PREFIX = "/_glueline/"
 class GluelineRoutes:
     """WSGI middleware: answers glueline's own paths, hands everything else to moto."""
 
-    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(
+        self,
+        moto_app: Callable[..., Iterable[bytes]],
+        status: Callable[[], dict[str, Any]] = dict,
+    ) -> None:
         self._moto_app = moto_app
+        self._status = status
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -28,7 +33,8 @@ class GluelineRoutes:
 
     def _dispatch(self, request: Request, route: str) -> Response:
         if route == "health":
-            return Response(json.dumps({"status": "running"}), mimetype="application/json")
+            health = {"status": "running", **self._status()}
+            return Response(json.dumps(health), mimetype="application/json")
         if route.startswith("cfn-response/") and request.method == "PUT":
             request_id = route.removeprefix("cfn-response/")
             accepted = custom_resources.RESPONSES.deliver(request_id, request.get_data())

@@ -5,6 +5,11 @@ slashes and encodes the rest (spaces as ``+``, UTF-8 as percent escapes). Handle
 decode with ``unquote_plus`` get the same key either way, but handlers that split the raw
 key on ``/`` would not, so the local cloud sends what AWS sends. The record also carries
 the fields AWS includes and moto leaves out.
+
+One object version raises one event: moto announced an object assembled by
+``CompleteMultipartUpload`` twice (``ObjectCreated:Put`` while storing it, then
+``ObjectCreated:CompleteMultipartUpload``), and boto3 and the AWS CLI upload every file of
+8 MB or more that way, so each such upload would have been processed twice.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote_plus
 
+from glueline.cloud import patches
 from glueline.cloud.settings import LOCAL_ACCOUNT_ID
 
 
@@ -22,10 +28,18 @@ def aws_encoded_key(key: str) -> str:
 
 def install() -> None:
     import moto.s3.notifications as notifications
+    from moto.s3.models import S3Backend
 
-    build_moto_event = notifications._get_s3_event
+    @patches.wrap(S3Backend, "put_object", reason="one event per multipart upload, as AWS")
+    def put_object(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("multipart") is not None:
+            kwargs["disable_notification"] = True
+        return original(self, *args, **kwargs)
 
-    def build_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+    @patches.wrap(notifications, "_get_s3_event", reason="S3 event records in AWS's shape")
+    def build_event(
+        build_moto_event: Any, event_name: str, bucket: Any, key: Any, notification_id: str
+    ) -> dict[str, Any]:
         event = build_moto_event(event_name, bucket, key, notification_id)
         for record in event["Records"]:
             record["s3"]["object"]["key"] = aws_encoded_key(key.name)
@@ -40,5 +54,3 @@ def install() -> None:
                 "x-amz-id-2": uuid.uuid4().hex,
             }
         return event
-
-    notifications._get_s3_event = build_event

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from glueline.cloud import patches
+
 
 class _LiveKeys:
     def __init__(self, keys: Any, delete_marker_type: type) -> None:
@@ -37,11 +39,10 @@ class _BucketWithoutDeletedKeys:
 def install() -> None:
     from moto.s3.models import FakeDeleteMarker, FakeTableStorageBucket, S3Backend
 
-    list_objects = S3Backend.list_objects
-
-    def list_live_objects(self: Any, bucket: Any, *args: Any, **kwargs: Any) -> Any:
+    @patches.wrap(S3Backend, "list_objects", reason="listings leave deleted keys out")
+    def list_live_objects(
+        list_objects: Any, self: Any, bucket: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         if not isinstance(bucket, FakeTableStorageBucket):
             bucket = _BucketWithoutDeletedKeys(bucket, FakeDeleteMarker)
         return list_objects(self, bucket, *args, **kwargs)
-
-    S3Backend.list_objects = list_live_objects

@@ -1,64 +1,53 @@
-"""Bucket-policy conditions for requests to the local endpoint.
+"""Bucket policies for requests to the local endpoint, evaluated with their conditions.
 
-moto evaluates bucket policies without their ``Condition`` blocks, so CDK's TLS-only
-statement (Deny when ``aws:SecureTransport`` is false) denies every request. The local
-endpoint listens on loopback only, so glueline treats its requests as secure transport,
-evaluates the conditions whose keys it knows, and leaves out statements that depend on
-keys a local request cannot carry (they would be guesses either way).
+moto checks a bucket's policy for every object request, whoever makes it, but without the
+statements' ``Condition`` blocks (so CDK's TLS-only statement, Deny when
+``aws:SecureTransport`` is false, denied every request) and without their ``Principal`` (so a
+statement naming one role applied to everyone). Here that check evaluates, with the kit's
+policy evaluator (:mod:`glueline.cloud.iam.policy`), the statements that apply to everyone,
+in the context every local request has: the endpoint listens on loopback only, so it counts
+as secure transport. Statements naming principals are evaluated for requests signed by those
+principals, with their identity, by :mod:`glueline.cloud.iam.enforcement`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-log = logging.getLogger("glueline.s3")
+from glueline.cloud import patches
+from glueline.cloud.iam import policy
 
-#: Condition keys whose value is known for every request to the local endpoint.
-LOCAL_REQUEST_CONTEXT = {"aws:securetransport": "true"}
-
-_OPERATORS = {
-    "Bool": lambda actual, expected: actual in expected,
-    "StringEquals": lambda actual, expected: actual in expected,
-    "StringNotEquals": lambda actual, expected: actual not in expected,
-}
+#: Condition keys every request to the local endpoint carries, whoever sends it.
+LOCAL_REQUEST_CONTEXT = {"aws:securetransport": ["true"], "aws:sourceip": ["127.0.0.1"]}
 
 
-def statement_applies(statement: dict[str, Any]) -> bool:
-    """Whether a statement's conditions hold for a local request; False if unknowable."""
-    for operator, tests in statement.get("Condition", {}).items():
-        compare = _OPERATORS.get(operator)
-        if compare is None:
-            return False
-        for key, expected in tests.items():
-            actual = LOCAL_REQUEST_CONTEXT.get(key.lower())
-            if actual is None:
-                return False
-            expected_values = [
-                str(v).lower() for v in (expected if isinstance(expected, list) else [expected])
-            ]
-            if not compare(actual, expected_values):
-                return False
-    return True
-
-
-def effective_policy(policy: bytes) -> str:
-    document = json.loads(policy)
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    document["Statement"] = [s for s in statements if statement_applies(s)]
-    return json.dumps(document)
+def everyones_verdict(bucket_policy: dict[str, Any], action: str, resource: str) -> policy.Verdict:
+    """What the policy says about ``action`` on ``resource`` for anyone at all."""
+    request = policy.Request(
+        action=action, resources=(resource,), principal_arns=(), context=LOCAL_REQUEST_CONTEXT
+    )
+    return policy.evaluate(request, [], bucket_policy).verdict
 
 
 def install() -> None:
-    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
+
+    results = {
+        policy.Verdict.ALLOWED: PermissionResult.PERMITTED,
+        policy.Verdict.EXPLICIT_DENY: PermissionResult.DENIED,
+        policy.Verdict.IMPLICIT_DENY: PermissionResult.NEUTRAL,
+    }
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
         if self.policy is None:
             return PermissionResult.NEUTRAL
-        return IAMPolicy(effective_policy(self.policy)).is_action_permitted(action, resource)
+        return results[everyones_verdict(json.loads(self.policy), action, resource)]
 
-    FakeBucket.get_permission = get_permission
+    patches.replace(
+        FakeBucket,
+        "get_permission",
+        get_permission,
+        reason="bucket policies evaluated with conditions and principals for local requests",
+    )

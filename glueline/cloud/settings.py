@@ -20,14 +20,22 @@ BIND_ADDRESS = "127.0.0.1"
 #: Static credentials the local cloud accepts; never valid anywhere else.
 LOCAL_ACCESS_KEY_ID = "test"
 LOCAL_SECRET_ACCESS_KEY = "test"
+#: Owner-only: other users on the machine have no business in the cloud's files.
+STATE_DIR_MODE = 0o700
+
+
+#: Set to 1 to keep the cloud's AWS state in memory only, forgotten at ``down``.
+EPHEMERAL_VARIABLE = "GLUELINE_EPHEMERAL"
 
 
 @dataclass(frozen=True)
 class CloudSettings:
-    """Address and state directory of one local cloud."""
+    """Address and state directory of one local cloud, and whether its AWS state is kept."""
 
     port: int
     state_dir: Path
+    #: In memory only: nothing is loaded at start or saved while running.
+    ephemeral: bool = False
 
     @property
     def endpoint_url(self) -> str:
@@ -46,11 +54,23 @@ class CloudSettings:
         """Scratch space for unpacked Lambda code, job scripts and run outputs."""
         return self.state_dir / "work"
 
+    @property
+    def saved_state_dir(self) -> Path:
+        """The AWS state kept across restarts: moto's snapshot and the S3 object bodies."""
+        return self.state_dir / "saved"
+
+    def make_state_dir(self) -> None:
+        """Create the state directory readable by its owner only: it holds job scripts, Lambda
+        code, logs and the data that passes through the cloud."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.chmod(STATE_DIR_MODE)
+
     @classmethod
     def from_environment(cls) -> CloudSettings:
         port = int(os.environ.get("GLUELINE_PORT", DEFAULT_PORT))
         state_dir = Path(os.environ.get("GLUELINE_STATE_DIR", ".glueline")).resolve()
-        return cls(port=port, state_dir=state_dir)
+        ephemeral = os.environ.get(EPHEMERAL_VARIABLE, "").lower() in ("1", "true", "yes", "on")
+        return cls(port=port, state_dir=state_dir, ephemeral=ephemeral)
 
 
 def client_environment(endpoint_url: str, region: str = LOCAL_REGION) -> dict[str, str]:

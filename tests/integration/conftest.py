@@ -46,26 +46,56 @@ def run_glueline(settings: CloudSettings, *arguments: str, **kwargs: Any):
     )
 
 
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudSettings]:
-    """A local cloud on a free port with its own state, so a developer's cloud is untouched."""
+def start_cloud(
+    tmp_path_factory: pytest.TempPathFactory, environment: dict[str, str]
+) -> CloudSettings:
+    """Start a local cloud on a free port with its own state and extra environment."""
     settings = CloudSettings(port=_free_port(), state_dir=tmp_path_factory.mktemp("cloud"))
-    started = run_glueline(settings, "up", env={"GLUELINE_LAMBDA_RETRY_DELAYS": "0.2"})
+    started = run_glueline(settings, "up", env=environment)
     assert started.returncode == 0, started.stderr
-    yield settings
-    run_glueline(settings, "down")
+    return settings
 
 
-@pytest.fixture(scope="session")
-def aws(local_cloud: CloudSettings) -> Callable[[str], Any]:
-    """boto3 clients for the local cloud: ``aws("s3").list_buckets()``."""
-    env = client_environment(local_cloud.endpoint_url)
+def clients_for(settings: CloudSettings) -> Callable[[str], Any]:
+    """boto3 clients for one local cloud: ``clients_for(settings)("s3")``."""
+    env = client_environment(settings.endpoint_url)
     session = boto3.session.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         region_name=env["AWS_REGION"],
     )
-    return lambda service: session.client(service, endpoint_url=local_cloud.endpoint_url)
+    return lambda service: session.client(service, endpoint_url=settings.endpoint_url)
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudSettings]:
+    """A local cloud on a free port with its own state, so a developer's cloud is untouched."""
+    settings = start_cloud(tmp_path_factory, {"GLUELINE_LAMBDA_RETRY_DELAYS": "0.2"})
+    yield settings
+    run_glueline(settings, "down")
+
+
+@pytest.fixture(scope="module")
+def separate_cloud(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[dict[str, str]], Callable[[str], Any]]]:
+    """Start another cloud with its own environment (a test aid that must not reach the
+    session's cloud); returns its boto3 clients. Stopped when the test module ends."""
+    started: list[CloudSettings] = []
+
+    def start(environment: dict[str, str]) -> Callable[[str], Any]:
+        started.append(start_cloud(tmp_path_factory, environment))
+        return clients_for(started[-1])
+
+    yield start
+    for settings in started:
+        run_glueline(settings, "down")
+
+
+@pytest.fixture(scope="session")
+def aws(local_cloud: CloudSettings) -> Callable[[str], Any]:
+    """boto3 clients for the local cloud: ``aws("s3").list_buckets()``."""
+    return clients_for(local_cloud)
 
 
 @pytest.fixture(scope="session")
@@ -81,9 +111,19 @@ def glueline_cli(local_cloud: CloudSettings) -> Callable[..., subprocess.Complet
 
 @pytest.fixture(scope="session")
 def lambda_role(aws: Callable[[str], Any]) -> str:
-    role = aws("iam").create_role(
+    """The role of the functions that test how functions run, not what they may do: it may do
+    anything (functions act as their role; tests/integration/test_iam_enforcement.py tests
+    roles that may not)."""
+    iam = aws("iam")
+    role = iam.create_role(
         RoleName="glueline-test-lambda-role",
         AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
+    )
+    iam.put_role_policy(
+        RoleName="glueline-test-lambda-role",
+        PolicyName="anything",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "Action": "*", "Resource": "*"}]}',
     )
     return role["Role"]["Arn"]
 
@@ -131,9 +171,9 @@ def deployed_stage(local_cloud: CloudSettings, glueline_cli) -> StageOutputs:
     """The local stage's stacks, deployed into the session's cloud with ``glueline deploy``."""
     deploy = glueline_cli("deploy")
     assert deploy.returncode == 0, (deploy.stdout + deploy.stderr)[-4000:]
-    return PipelineClient(local_cloud).stage_outputs()
+    return PipelineClient.local(local_cloud).stage_outputs()
 
 
 @pytest.fixture(scope="session")
 def pipeline(local_cloud: CloudSettings) -> PipelineClient:
-    return PipelineClient(local_cloud)
+    return PipelineClient.local(local_cloud)

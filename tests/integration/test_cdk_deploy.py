@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def test_custom_resource_data_shows_in_an_output(deployed, aws):
     assert outputs["GreetingText"] == "hello glueline (Create)"
 
 
+def test_bucket_deployment_copies_files_with_the_cli_from_its_layer(deployed, aws):
+    """CDK's BucketDeployment runs ``/opt/awscli/aws s3 sync`` from its AWS CLI layer."""
+    body = aws("s3").get_object(Bucket="glueline-test-scratch", Key="site/index.html")["Body"]
+    assert body.read() == b"<h1>deployed by BucketDeployment</h1>\n"
+
+
 def test_an_export_is_imported_by_a_second_stack(deployed, aws):
     outputs = _outputs(aws("cloudformation"), "glueline-test-importer")
     assert outputs["ImportedBucket"] == "glueline-test-scratch"
@@ -70,7 +77,16 @@ def test_a_second_deploy_sends_the_custom_resource_an_update(
 
 
 def test_the_tls_only_bucket_accepts_requests_to_the_local_endpoint(deployed, aws):
+    """The policy CDK deployed denies insecure transport, yet loopback requests pass;
+    tests/integration/test_bucket_policies.py shows that other Deny statements still deny."""
     s3 = aws("s3")
+    policy = json.loads(s3.get_bucket_policy(Bucket="glueline-test-scratch")["Policy"])
+    conditions = [
+        statement.get("Condition")
+        for statement in policy["Statement"]
+        if statement["Effect"] == "Deny" and statement["Action"] == "s3:*"
+    ]
+    assert conditions == [{"Bool": {"aws:SecureTransport": "false"}}]
     s3.put_object(Bucket="glueline-test-scratch", Key="kept.txt", Body=b"data")
     assert s3.get_object(Bucket="glueline-test-scratch", Key="kept.txt")["Body"].read() == b"data"
 

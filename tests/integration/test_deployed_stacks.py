@@ -3,20 +3,93 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from glueline.pipeline_client import CONTRACT_OUTPUTS, StageOutputs
+from glueline.pipeline_client import StageOutputs
 
 pytestmark = pytest.mark.integration
 
+ACCOUNT, REGION = "000000000000", "us-east-1"
+#: README, "Stacks and outputs": what each stack of the local stage publishes.
+INFRASTRUCTURE_OUTPUTS = {
+    "InputBucketName",
+    "OutputBucketName",
+    "AssetsBucketName",
+    "GlueDatabaseName",
+    "TriggerFunctionName",
+    "GlueRoleArn",
+    "AlertsTopicArn",
+    "VerifyRoleArn",
+}
+APPLICATION_OUTPUTS = {"FileProcessorJobName", "LegislatorsJobName"}
 
-def test_every_contract_output_is_published(deployed_stage: StageOutputs, aws):
-    stacks = aws("cloudformation").describe_stacks()["Stacks"]
-    by_stack = {s["StackName"]: {o["OutputKey"] for o in s.get("Outputs", [])} for s in stacks}
-    published = by_stack["glueline-local-infrastructure"] | by_stack["glueline-local-application"]
-    assert set(CONTRACT_OUTPUTS) <= published
-    assert deployed_stage.input_bucket == "glueline-local-input-000000000000-us-east-1"
+
+def outputs_of(aws: Callable[[str], Any], stack_name: str) -> dict[str, str]:
+    [stack] = aws("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+
+
+def role_named_by(aws: Callable[[str], Any], arn: str) -> dict[str, Any]:
+    """The IAM role an output's ARN names, after checking the ARN's shape."""
+    match = re.fullmatch(rf"arn:aws:iam::{ACCOUNT}:role/([\w+=,.@-]+)", arn)
+    assert match, arn
+    role = aws("iam").get_role(RoleName=match[1])["Role"]
+    assert role["Arn"] == arn
+    return role
+
+
+def test_each_stack_publishes_the_outputs_the_readme_lists(deployed_stage: StageOutputs, aws):
+    assert set(outputs_of(aws, "glueline-local-infrastructure")) == INFRASTRUCTURE_OUTPUTS
+    assert set(outputs_of(aws, "glueline-local-application")) == APPLICATION_OUTPUTS
+
+
+def test_infrastructure_outputs_name_the_stage_resources(deployed_stage: StageOutputs, aws):
+    outputs = outputs_of(aws, "glueline-local-infrastructure")
+    for purpose in ("input", "output", "assets"):
+        bucket = outputs[f"{purpose.capitalize()}BucketName"]
+        assert bucket == f"glueline-local-{purpose}-{ACCOUNT}-{REGION}"
+        aws("s3").head_bucket(Bucket=bucket)
+    assert outputs["GlueDatabaseName"] == "glueline_local"
+    function = aws("lambda").get_function(FunctionName=outputs["TriggerFunctionName"])
+    assert function["Configuration"]["FunctionName"] == outputs["TriggerFunctionName"]
+
+
+def test_the_glue_role_output_names_the_role_glue_assumes(deployed_stage: StageOutputs, aws):
+    role = role_named_by(aws, outputs_of(aws, "glueline-local-infrastructure")["GlueRoleArn"])
+    principals = [s["Principal"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
+    assert principals == [{"Service": "glue.amazonaws.com"}]
+    job = aws("glue").get_job(JobName=deployed_stage.file_processor_job)["Job"]
+    assert job["Role"] == role["Arn"]
+
+
+def test_the_verify_role_output_names_the_stage_verify_role(deployed_stage: StageOutputs, aws):
+    arn = outputs_of(aws, "glueline-local-infrastructure")["VerifyRoleArn"]
+    assert arn == f"arn:aws:iam::{ACCOUNT}:role/glueline-local-verify"
+    role = role_named_by(aws, arn)
+    principals = [s["Principal"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
+    assert principals == [{"AWS": f"arn:aws:iam::{ACCOUNT}:root"}]
+
+
+def test_the_alerts_topic_output_names_an_encrypted_topic(deployed_stage: StageOutputs, aws):
+    arn = outputs_of(aws, "glueline-local-infrastructure")["AlertsTopicArn"]
+    assert re.fullmatch(rf"arn:aws:sns:{REGION}:{ACCOUNT}:glueline-local-infrastructure-\S+", arn)
+    attributes = aws("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attributes["TopicArn"] == arn
+    assert attributes["KmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+
+
+def test_application_outputs_name_the_jobs(deployed_stage: StageOutputs, aws):
+    outputs = outputs_of(aws, "glueline-local-application")
+    assert outputs == {
+        "FileProcessorJobName": "glueline-local-file-processor",
+        "LegislatorsJobName": "glueline-local-legislators",
+    }
+    for name in outputs.values():
+        assert aws("glue").get_job(JobName=name)["Job"]["Name"] == name
 
 
 def test_input_bucket_is_versioned_private_tls_only_and_expires_after_30_days(
@@ -36,9 +109,10 @@ def test_input_bucket_is_versioned_private_tls_only_and_expires_after_30_days(
         if statement["Effect"] == "Deny"
         and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
     ]
-    assert tls_denials
+    assert len(tls_denials) == 1
+    assert tls_denials[0]["Action"] == "s3:*"
     encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
-    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
 def test_output_bucket_expires_after_90_days(deployed_stage: StageOutputs, aws):
@@ -97,7 +171,9 @@ def test_file_processor_job_settings(deployed_stage: StageOutputs, aws):
 
 
 def test_glue_database_and_failure_alerts_exist(deployed_stage: StageOutputs, aws):
-    assert aws("glue").get_database(Name=deployed_stage.database)["Database"]["Name"]
+    database = aws("glue").get_database(Name=deployed_stage.database)["Database"]
+    assert database["Name"] == "glueline_local"
+    assert database["Description"] == "Tables written by the glueline local jobs"
     events = aws("events")
     rules = [
         rule

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-import time
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +35,8 @@ import json
 """
 
 FAILING = """
+import os
+import subprocess
 import time
 
 
@@ -41,7 +45,9 @@ def handler(event, context):
 
 
 def sleepy(event, context):
-    time.sleep(10)
+    helper = subprocess.Popen(["sleep", "600"])
+    print(f"handler pid {os.getpid()} helper pid {helper.pid}", flush=True)
+    time.sleep(600)
 """
 
 NODE_HANDLER = """
@@ -53,8 +59,23 @@ exports.handler = async (event, context) => ({
 """
 
 
+def log_lines(logs: Any, group: str) -> list[str]:
+    """Every message in a log group, stream by stream; none while the group does not exist."""
+    try:
+        streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [
+        event["message"]
+        for stream in streams
+        for event in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])[
+            "events"
+        ]
+    ]
+
+
 def test_s3_put_runs_a_python_function_that_writes_a_marker(aws, create_function, eventually):
-    s3, lambda_client = aws("s3"), aws("lambda")
+    s3 = aws("s3")
     s3.create_bucket(Bucket="glueline-test-events")
     s3.create_bucket(Bucket="glueline-test-markers")
     arn = create_function(
@@ -88,7 +109,14 @@ def test_s3_put_runs_a_python_function_that_writes_a_marker(aws, create_function
     assert record["eventName"] == "ObjectCreated:Put"
     assert record["s3"]["object"]["key"] == "incoming/Stra%C3%9Fe+report+1.csv"
     assert record["s3"]["object"]["size"] == 8
-    assert lambda_client.get_function(FunctionName="marker-writer")
+
+    def invocation_log() -> list[str]:
+        """the function's log group holds its invocation's REPORT line"""
+        lines = log_lines(aws("logs"), "/aws/lambda/marker-writer")
+        return lines if any(line.startswith("REPORT") for line in lines) else []
+
+    framing = [line.split(" RequestId")[0] for line in eventually(invocation_log)]
+    assert framing == ["START", "END", "REPORT"]
 
 
 def test_an_exception_is_a_function_error_with_its_message_and_log(aws, create_function):
@@ -101,26 +129,28 @@ def test_an_exception_is_a_function_error_with_its_message_and_log(aws, create_f
     assert payload["errorType"] == "ValueError"
     assert payload["errorMessage"] == "cannot handle row 7"
     assert "ValueError: cannot handle row 7" in base64.b64decode(response["LogResult"]).decode()
-    logs = aws("logs")
-    streams = logs.describe_log_streams(logGroupName="/aws/lambda/raiser")["logStreams"]
-    messages = [
-        event["message"]
-        for stream in streams
-        for event in logs.get_log_events(
-            logGroupName="/aws/lambda/raiser", logStreamName=stream["logStreamName"]
-        )["events"]
-    ]
+    messages = log_lines(aws("logs"), "/aws/lambda/raiser")
     assert any("cannot handle row 7" in message for message in messages)
 
 
-def test_the_timeout_ends_the_invocation(aws, create_function):
+def test_the_timeout_ends_the_invocation_and_its_processes(aws, create_function, eventually):
+    """The handler would sleep ten minutes: the answer comes from the timeout, and neither
+    the handler's process nor the one it started outlives the invocation."""
     create_function("sleeper", {"index.py": FAILING}, "index.sleepy", Timeout=1)
-    started = time.monotonic()
-    response = aws("lambda").invoke(FunctionName="sleeper")
+    response = aws("lambda").invoke(FunctionName="sleeper", LogType="Tail")
     payload = json.loads(response["Payload"].read())
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorMessage"] == "Task timed out after 1.00 seconds"
-    assert time.monotonic() - started < 8
+    log = base64.b64decode(response["LogResult"]).decode()
+    started = re.search(r"handler pid (\d+) helper pid (\d+)", log)
+    assert started, log
+    pids = [int(pid) for pid in started.groups()]
+
+    def ended() -> bool:
+        """the handler and its helper process are gone"""
+        return not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+    assert eventually(ended, timeout=30)
 
 
 def test_a_nodejs_function_runs_with_node(aws, create_function):

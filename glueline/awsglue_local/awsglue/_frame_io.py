@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from awsglue import _catalog
 from awsglue._formats import flag, read_spec, write_spec
-from awsglue._storage import path_exists, read_s3, write_s3
+from awsglue._storage import is_directory, list_files, path_exists, read_s3, write_s3
 from awsglue.dynamicframe import DynamicFrame
 
 if TYPE_CHECKING:
@@ -40,13 +40,40 @@ class DynamicFrameReader:
         transformation_ctx: str = "",
         **_: Any,
     ) -> DynamicFrame:
-        """Read files at ``connection_options["paths"]`` in ``format``."""
+        """Read files at ``connection_options["paths"]`` in ``format``; with job bookmarks on
+        and a ``transformation_ctx``, only the files earlier runs have not read."""
         require_s3(connection_type)
         if format is None:
             raise ValueError("format is required to read from S3")
         spec = read_spec(format, format_options or {})
-        df = read_s3(self._glue_context.spark_session, connection_options or {}, spec)
+        df = self._read(dict(connection_options or {}), spec, transformation_ctx)
         return DynamicFrame(df, self._glue_context, transformation_ctx)
+
+    def _read(
+        self,
+        connection: dict[str, Any],
+        spec: Any,
+        transformation_ctx: str,
+        schema_ddl: str | None = None,
+    ) -> Any:
+        """Read, narrowed to the files the job's bookmark has not seen when it applies."""
+        spark = self._glue_context.spark_session
+        bookmarks = self._glue_context._bookmarks
+        if bookmarks is None or not transformation_ctx:
+            return read_s3(spark, connection, spec, schema_ddl)
+        paths = connection.get("paths") or []
+        paths = [paths] if isinstance(paths, str) else list(paths)
+        recurse = flag(connection.get("recurse", False))
+        chosen = bookmarks.select(transformation_ctx, list_files(spark, paths, recurse))
+        self._glue_context.get_logger().info(
+            f"job bookmark {transformation_ctx}: {len(chosen)} new file(s) to read"
+        )
+        if not chosen:
+            return spark.createDataFrame([], schema_ddl or "")
+        # Partition columns of a folder's key=value subfolders, as a read of the folder has.
+        folder = len(paths) == 1 and not recurse and is_directory(spark, paths[0])
+        base_path = paths[0] if folder else None
+        return read_s3(spark, {**connection, "paths": chosen}, spec, schema_ddl, base_path)
 
     def from_catalog(
         self,
@@ -79,10 +106,10 @@ class DynamicFrameReader:
         if not path_exists(spark, location):
             df = spark.createDataFrame([], schema_ddl)
         else:
-            connection = {"paths": [location]}
+            connection: dict[str, Any] = {"paths": [location]}
             if additional_options and flag(additional_options.get("recurse", False)):
                 connection["recurse"] = True
-            df = read_s3(spark, connection, spec, schema_ddl)
+            df = self._read(connection, spec, transformation_ctx, schema_ddl)
         if push_down_predicate:
             df = df.where(push_down_predicate)
         return DynamicFrame(df, self._glue_context, transformation_ctx)

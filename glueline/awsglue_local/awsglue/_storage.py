@@ -39,12 +39,14 @@ def read_s3(
     connection_options: Mapping[str, Any],
     spec: ReadSpec,
     schema_ddl: str | None = None,
+    base_path: str | None = None,
 ) -> DataFrame:
     """Read the ``paths`` of Glue S3 ``connection_options`` as one DataFrame.
 
     ``recurse`` reads every file below the paths, as Glue does; without it, Spark's
-    partition discovery applies (``key=value`` directories become columns). A
-    ``schema_ddl`` (a catalog table's columns) replaces inference.
+    partition discovery applies (``key=value`` directories become columns, also for
+    ``paths`` that are files below ``base_path``). A ``schema_ddl`` (a catalog table's
+    columns) replaces inference.
     """
     options = dict(connection_options)
     paths = options.pop("paths", None)
@@ -62,6 +64,8 @@ def read_s3(
         _LOG.warning("S3 connection options not emulated locally, ignored: %s", ignored)
     if schema_ddl:
         reader = reader.schema(schema_ddl)
+    if base_path:
+        reader = reader.option("basePath", base_path)
     frame = reader.load(list(paths))
     if spec.glue_column_names and not schema_ddl:
         frame = _glue_csv_column_names(frame)
@@ -70,12 +74,48 @@ def read_s3(
     return frame
 
 
+def is_directory(spark: SparkSession, path: str) -> bool:
+    """Return whether ``path`` is a folder (S3: a prefix with objects below it)."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    file_system = hadoop_path.getFileSystem(conf)
+    return bool(file_system.exists(hadoop_path) and file_system.isDirectory(hadoop_path))
+
+
 def path_exists(spark: SparkSession, path: str) -> bool:
     """Return whether anything exists at ``path``, asking the Hadoop file system Spark uses."""
     jvm = spark.sparkContext._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     return bool(hadoop_path.getFileSystem(conf).exists(hadoop_path))
+
+
+def list_files(spark: SparkSession, paths: Sequence[str], recurse: bool) -> list[tuple[str, int]]:
+    """``(path, modified_ms)`` of the data files at ``paths``, as Spark would read them: below
+    a folder, the files in it and, without ``recurse``, in its ``key=value`` folders; hidden
+    files (``_SUCCESS``, ``.crc``) left out."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    found = []
+    for path in paths:
+        root = jvm.org.apache.hadoop.fs.Path(path)
+        file_system = root.getFileSystem(conf)
+        if not file_system.exists(root):
+            continue
+        root_uri = file_system.makeQualified(root).toString().rstrip("/")
+        listing = file_system.listFiles(root, True)
+        while listing.hasNext():
+            status = listing.next()
+            uri = status.getPath().toString()
+            folders = uri[len(root_uri) :].strip("/").split("/")[:-1]
+            name = status.getPath().getName()
+            if name.startswith(("_", ".")) or any(f.startswith(("_", ".")) for f in folders):
+                continue
+            if not recurse and not all("=" in folder for folder in folders):
+                continue
+            found.append((uri, int(status.getModificationTime())))
+    return found
 
 
 def write_s3(df: DataFrame, path: str, spec: WriteSpec, partition_keys: Sequence[str]) -> None:

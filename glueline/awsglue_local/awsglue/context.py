@@ -9,6 +9,7 @@ from typing import Any
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
+from awsglue._bookmarks import Bookmarks
 from awsglue._frame_io import DynamicFrameReader, DynamicFrameWriter
 from awsglue._logger import GlueLogger
 from awsglue.data_sink import DataSink
@@ -24,6 +25,8 @@ class GlueContext:
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)
         self._logger = GlueLogger()
+        #: The run's job bookmarks, set by ``Job.init`` when they are on.
+        self._bookmarks: Bookmarks | None = None
 
     def get_logger(self) -> GlueLogger:
         """Return the job's logger (``info``, ``warn``, ``error``)."""

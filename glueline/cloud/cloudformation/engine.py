@@ -23,9 +23,11 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
 
+from glueline.cloud import patches
 from glueline.cloud.cloudformation import (
     alarm_resources,
     custom_resources,
+    glue_orchestration_resources,
     glue_resources,
     lambda_resources,
     moto_fixes,
@@ -43,11 +45,22 @@ IGNORED_TYPES = frozenset(
         "AWS::CloudFormation::WaitConditionHandle",
     }
 )
+#: Types moto accepts but cannot make behave: refused like unknown types, with the reason.
+INERT_TYPES = {
+    "AWS::StepFunctions::StateMachine": (
+        "Step Functions executions do not run in the local cloud: moto's executions never "
+        "run their states"
+    ),
+}
 #: The resource models glueline adds to moto's CloudFormation.
 ADDED_MODELS = (
     glue_resources.GlueDatabase,
     glue_resources.GlueTable,
     glue_resources.GlueJob,
+    glue_resources.GlueSecurityConfiguration,
+    glue_orchestration_resources.GlueCrawler,
+    glue_orchestration_resources.GlueTrigger,
+    glue_orchestration_resources.GlueWorkflow,
     lambda_resources.EventInvokeConfig,
     policy_resources.BucketPolicy,
     policy_resources.QueuePolicy,
@@ -80,10 +93,36 @@ class UnsupportedResourceType(Exception):
     """The template uses a type the local cloud cannot create."""
 
     def __init__(self, resource_type: str) -> None:
+        why = INERT_TYPES.get(resource_type)
         super().__init__(
             f"Resource type {resource_type} is not supported by the glueline local cloud"
+            + (f" ({why})" if why else "")
         )
         self.resource_type = resource_type
+
+
+class UnsupportedResourceTypes(ValidationError):
+    """Every resource of a template whose type the local cloud cannot create, at once."""
+
+    def __init__(self, stack_id: str, unsupported: list[tuple[str, str]]) -> None:
+        listed = "; ".join(
+            f"{resource_type} ({', '.join(ids)})"
+            for resource_type, ids in _by_type(unsupported).items()
+        )
+        reasons = sorted({INERT_TYPES[t] for _, t in unsupported if t in INERT_TYPES})
+        super().__init__(
+            stack_id,
+            message=f"Resource types not supported by the glueline local cloud: {listed}"
+            + (f". {' '.join(reasons)}" if reasons else ""),
+        )
+        self.unsupported = unsupported
+
+
+def _by_type(resources: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for logical_id, resource_type in resources:
+        grouped.setdefault(resource_type, []).append(logical_id)
+    return grouped
 
 
 def install(settings: CloudSettings, executor: Any) -> None:
@@ -96,17 +135,41 @@ def install(settings: CloudSettings, executor: Any) -> None:
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
     moto_fixes.install()
-    parsing.resource_class_from_type = _resource_class_from_type
-    parsing.parse_and_create_resource = _reporting_failures(parsing.parse_and_create_resource)
-    parsing.parse_and_update_resource = _update_or_replace
-    parsing.clean_json = _resolving_every_attribute(parsing.clean_json)
-    CloudFormationBackend.create_stack = _create_stack
-    CloudFormationBackend.execute_change_set = _execute_change_set
-    CloudFormationBackend.update_stack = _update_stack
-    CloudFormationBackend.delete_stack = _delete_stack
-    CloudFormationResponse.describe_change_set = _describe_change_set
-    CloudFormationResponse.delete_change_set = _delete_change_set
-    Stack.stack_status_reason = None
+    stack_life_cycle = "one provisioning routine for every stack operation"
+    for owner, name, value, reason in (
+        (parsing, "resource_class_from_type", _resource_class_from_type, "added types"),
+        (
+            parsing,
+            "parse_and_create_resource",
+            _reporting_failures(parsing.parse_and_create_resource),
+            "a failing resource is named",
+        ),
+        (parsing, "parse_and_update_resource", _update_or_replace, "update or replace"),
+        (
+            parsing,
+            "clean_json",
+            _resolving_every_attribute(parsing.clean_json),
+            "an unresolvable Fn::GetAtt fails",
+        ),
+        (CloudFormationBackend, "create_stack", _create_stack, stack_life_cycle),
+        (CloudFormationBackend, "execute_change_set", _execute_change_set, stack_life_cycle),
+        (CloudFormationBackend, "update_stack", _update_stack, stack_life_cycle),
+        (CloudFormationBackend, "delete_stack", _delete_stack, stack_life_cycle),
+        (
+            CloudFormationResponse,
+            "describe_change_set",
+            _describe_change_set,
+            "change sets by name within their stack",
+        ),
+        (
+            CloudFormationResponse,
+            "delete_change_set",
+            _delete_change_set,
+            "deleting a missing change set succeeds",
+        ),
+    ):
+        patches.replace(owner, name, value, reason=reason)
+    patches.add(Stack, "stack_status_reason", None, reason="StackStatusReason of failed stacks")
 
 
 def _import_moto_models() -> None:
@@ -135,24 +198,83 @@ def _resource_class_from_type(resource_type: str) -> type | None:
     ):
         return custom_resources.LambdaBackedCustomResource
     model = ADDED_MODELS_BY_TYPE.get(resource_type) or parsing.get_model_map().get(resource_type)
-    if model is None:
+    if model is None or resource_type in INERT_TYPES:
         raise UnsupportedResourceType(resource_type)
     return model
 
 
+def unsupported_resources(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(logical id, type)`` of every resource the local cloud cannot create."""
+    unsupported = []
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        try:
+            _resource_class_from_type(resource.get("Type", ""))
+        except UnsupportedResourceType:
+            unsupported.append((logical_id, resource.get("Type", "")))
+    return unsupported
+
+
+def _refuse_unsupported(stack: Stack, template: dict[str, Any]) -> None:
+    unsupported = unsupported_resources(template)
+    if unsupported:
+        raise UnsupportedResourceTypes(stack.stack_id, unsupported)
+
+
 def _reporting_failures(create: Callable[..., Any]) -> Callable[..., Any]:
-    """Name the failing resource in the error, innermost first (references nest creation)."""
+    """Record each resource's progress as stack events, as CloudFormation does (the CDK CLI
+    shows them), and name a failing resource in the error, innermost first (references nest
+    creation)."""
 
     @functools.wraps(create)
-    def create_or_explain(logical_id: str, resource_json: dict[str, Any], *args: Any, **kw: Any):
+    def create_or_explain(
+        logical_id: str,
+        resource_json: dict[str, Any],
+        resources_map: Any,
+        account_id: str,
+        region_name: str,
+        *args: Any,
+        **kw: Any,
+    ) -> Any:
+        resource_type = resource_json.get("Type", "?")
+        condition = resource_json.get("Condition")
+        skipped = condition and not resources_map.lazy_condition_map[condition]
+        if not skipped:
+            # moto creates what a resource references first, but not what it only names in
+            # DependsOn: a function would run (as a custom resource's handler) before the
+            # policy it depends on existed.
+            depends_on = resource_json.get("DependsOn") or []
+            for dependency in [depends_on] if isinstance(depends_on, str) else depends_on:
+                resources_map[dependency]
+        stack = None if skipped else _stack_of(resources_map, account_id, region_name)
+        if stack is not None:
+            _resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
         try:
-            return create(logical_id, resource_json, *args, **kw)
+            created = create(
+                logical_id, resource_json, resources_map, account_id, region_name, *args, **kw
+            )
         except ResourceFailed:
             raise
         except Exception as exc:
-            raise ResourceFailed(logical_id, resource_json.get("Type", "?"), _reason(exc)) from exc
+            raise ResourceFailed(logical_id, resource_type, _reason(exc)) from exc
+        if stack is not None and created is not None:
+            physical_id = getattr(created, "physical_resource_id", None)
+            _resource_event(
+                stack,
+                logical_id,
+                resource_type,
+                "CREATE_COMPLETE",
+                physical_id=physical_id if isinstance(physical_id, str) else "",
+            )
+        return created
 
     return create_or_explain
+
+
+def _stack_of(resources_map: Any, account_id: str, region_name: str) -> Stack | None:
+    from moto.cloudformation.models import cloudformation_backends
+
+    stack_id = getattr(resources_map, "stack_id", None)
+    return cloudformation_backends[account_id][region_name].stacks.get(stack_id)
 
 
 def _resolving_every_attribute(clean_json: Callable[..., Any]) -> Callable[..., Any]:
@@ -365,6 +487,7 @@ def _provision_new_stack(
     try:
         stack.template = template
         stack._parse_template()
+        _refuse_unsupported(stack, stack.template_dict)
         stack.description = stack.template_dict.get("Description")
         stack.parameters = parameters
         stack.cross_stack_resources = backend.exports
@@ -394,6 +517,7 @@ def _provision_update(
     try:
         stack.resource_map.cross_stack_resources = backend.exports
         new_template = Stack.parse_template(template)
+        _refuse_unsupported(stack, new_template)
         stack.resource_map.update(new_template, parameters)
         stack.template = template
         stack._parse_template()
@@ -533,21 +657,40 @@ def _fail(stack: Stack, status: str, reason: str, cause: BaseException | None = 
 
 
 def _record_resource_failure(stack: Stack, exc: BaseException) -> None:
-    """Add the resource-level FAILED event that ``cdk deploy`` prints."""
-    failed = _innermost(exc)
-    if not isinstance(failed, ResourceFailed):
+    """Add the resource-level FAILED events that ``cdk deploy`` prints."""
+    failed_status = f"{stack.status.split('_')[0]}_FAILED"
+    if isinstance(exc, UnsupportedResourceTypes):
+        for logical_id, resource_type in exc.unsupported:
+            reason = str(UnsupportedResourceType(resource_type))
+            _resource_event(stack, logical_id, resource_type, failed_status, reason)
         return
+    failed = _innermost(exc)
+    if isinstance(failed, ResourceFailed):
+        _resource_event(
+            stack, failed.logical_id, failed.resource_type, failed_status, failed.reason
+        )
+
+
+def _resource_event(
+    stack: Stack,
+    logical_id: str,
+    resource_type: str,
+    status: str,
+    reason: str | None = None,
+    physical_id: str = "",
+) -> None:
+    """One resource's progress, as ``DescribeStackEvents`` reports it."""
     from moto.cloudformation.models import Event
 
     stack.events.append(
         Event(
             stack_id=stack.stack_id,
             stack_name=stack.name,
-            logical_resource_id=failed.logical_id,
-            physical_resource_id="",
-            resource_type=failed.resource_type,
-            resource_status=f"{stack.status.split('_')[0]}_FAILED",
-            resource_status_reason=failed.reason,
+            logical_resource_id=logical_id,
+            physical_resource_id=physical_id,
+            resource_type=resource_type,
+            resource_status=status,
+            resource_status_reason=reason,
             resource_properties=None,
         )
     )
@@ -560,6 +703,8 @@ def _innermost(exc: BaseException) -> BaseException:
 
 
 def _reason_of(exc: BaseException) -> str:
+    if isinstance(exc, UnsupportedResourceTypes):
+        return str(exc.message)
     failed = _innermost(exc)
     if isinstance(failed, ResourceFailed):
         return f"Resource {failed.logical_id} ({failed.resource_type}) failed: {failed.reason}"

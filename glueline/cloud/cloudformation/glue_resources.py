@@ -1,4 +1,4 @@
-"""``AWS::Glue::Database``, ``AWS::Glue::Table`` and ``AWS::Glue::Job`` for CloudFormation.
+"""``AWS::Glue::Database``, ``Table``, ``Job`` and ``SecurityConfiguration`` for CloudFormation.
 
 moto's Glue backend stores these, but its CloudFormation never created them; these models
 translate the resource properties into the same backend calls the Glue API makes.
@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from glueline.cloud.cloudformation.named_resource import NamedResource
+from glueline.cloud.cloudformation.named_resource import (
+    NamedResource,
+    backend_arguments,
+    refuse_unknown_properties,
+)
+from glueline.cloud.glue import security
+from glueline.cloud.glue.moto_integration import set_queuing_enabled
 
 
-def _glue(account_id: str, region_name: str) -> Any:
+def glue_backend(account_id: str, region_name: str) -> Any:
     from moto.glue.models import glue_backends
 
     return glue_backends[account_id][region_name]
@@ -28,7 +34,7 @@ class GlueDatabase(NamedResource):
     ) -> GlueDatabase:
         database_input = dict(properties["DatabaseInput"])
         database_name = database_input.setdefault("Name", name.lower())
-        _glue(account_id, region_name).create_database(database_name, database_input)
+        glue_backend(account_id, region_name).create_database(database_name, database_input)
         return cls(database_name)
 
     def update(self, properties: dict[str, Any], account_id: str, region_name: str) -> GlueDatabase:
@@ -36,11 +42,11 @@ class GlueDatabase(NamedResource):
         if database_input.setdefault("Name", self.name) != self.name:
             self.delete(account_id, region_name)
             return self.create(self.name, properties, account_id, region_name)
-        _glue(account_id, region_name).update_database(self.name, database_input)
+        glue_backend(account_id, region_name).update_database(self.name, database_input)
         return self
 
     def delete(self, account_id: str, region_name: str) -> None:
-        _glue(account_id, region_name).delete_database(self.name)
+        glue_backend(account_id, region_name).delete_database(self.name)
 
 
 class GlueTable(NamedResource):
@@ -59,7 +65,7 @@ class GlueTable(NamedResource):
         table_input = dict(properties["TableInput"])
         table_name = table_input.setdefault("Name", name.lower())
         database_name = properties["DatabaseName"]
-        _glue(account_id, region_name).create_table(database_name, table_name, table_input)
+        glue_backend(account_id, region_name).create_table(database_name, table_name, table_input)
         return cls(table_name, database_name)
 
     def update(self, properties: dict[str, Any], account_id: str, region_name: str) -> GlueTable:
@@ -68,11 +74,13 @@ class GlueTable(NamedResource):
         if (properties["DatabaseName"], table_input["Name"]) != (self.database_name, self.name):
             self.delete(account_id, region_name)
             return self.create(self.name, properties, account_id, region_name)
-        _glue(account_id, region_name).update_table(self.database_name, self.name, table_input)
+        glue_backend(account_id, region_name).update_table(
+            self.database_name, self.name, table_input
+        )
         return self
 
     def delete(self, account_id: str, region_name: str) -> None:
-        _glue(account_id, region_name).delete_table(self.database_name, self.name)
+        glue_backend(account_id, region_name).delete_table(self.database_name, self.name)
 
 
 #: CloudFormation property -> keyword of moto's ``GlueBackend.create_job``.
@@ -100,6 +108,9 @@ _JOB_PROPERTIES = {
     "SourceControlDetails": "source_control_details",
 }
 
+#: Properties handled outside ``create_job``: the name, and what moto's job model lacks.
+_JOB_PROPERTIES_KEPT_APART = frozenset({"Name", "JobRunQueuingEnabled"})
+
 #: AWS's default job timeout, in minutes, when the template sets none.
 DEFAULT_JOB_TIMEOUT_MINUTES = 2880
 
@@ -118,17 +129,50 @@ class GlueJob(NamedResource):
         cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
     ) -> GlueJob:
         job_name = properties.get("Name", name)
-        arguments: dict[str, Any] = dict.fromkeys(_JOB_PROPERTIES.values())
-        for property_name, keyword in _JOB_PROPERTIES.items():
-            if property_name in properties:
-                arguments[keyword] = properties[property_name]
+        refuse_unknown_properties(
+            "AWS::Glue::Job", properties, {*_JOB_PROPERTIES, *_JOB_PROPERTIES_KEPT_APART}
+        )
+        arguments = backend_arguments(properties, _JOB_PROPERTIES)
         arguments["timeout"] = arguments["timeout"] or DEFAULT_JOB_TIMEOUT_MINUTES
         arguments["execution_property"] = arguments["execution_property"] or {
             "MaxConcurrentRuns": 1
         }
         arguments["tags"] = arguments["tags"] or {}
-        _glue(account_id, region_name).create_job(name=job_name, **arguments)
+        glue = glue_backend(account_id, region_name)
+        glue.create_job(name=job_name, **arguments)
+        if "JobRunQueuingEnabled" in properties:
+            set_queuing_enabled(glue.get_job(job_name), properties["JobRunQueuingEnabled"])
         return cls(job_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        _glue(account_id, region_name).delete_job(self.name)
+        glue_backend(account_id, region_name).delete_job(self.name)
+
+
+class GlueSecurityConfiguration(NamedResource):
+    """Stored as the Glue API stores it; job runs that name it encrypt their S3 output."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Glue::SecurityConfiguration"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @classmethod
+    def create(
+        cls, name: str, properties: dict[str, Any], account_id: str, region_name: str
+    ) -> GlueSecurityConfiguration:
+        configuration_name = properties.get("Name", name)
+        configuration = security.from_cloudformation(properties)
+        try:
+            security.s3_encryption_settings(configuration)
+        except security.InvalidSecurityConfiguration as exc:
+            raise ValueError(str(exc)) from exc
+        glue_backend(account_id, region_name).create_security_configuration(
+            configuration_name, configuration
+        )
+        return cls(configuration_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        glue_backend(account_id, region_name).delete_security_configuration(self.name)

@@ -6,25 +6,35 @@ releases it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from glueline.cloud import patches
 
 
 def install() -> None:
-    _kms_key_tags_as_cloudformation_writes_them()
+    _kms_key_properties_as_cloudformation_writes_them()
     _ssm_parameter_attributes()
+    _ssm_parameters_without_a_name_get_one()
     _bucket_configuration_from_template()
     _previous_parameter_values_are_inputs()
     _lambda_function_settings_from_template()
+    _lambda_layer_versions_have_an_identity()
+    _role_managed_and_inline_policies()
+    _log_groups_a_first_write_created_can_be_declared()
+    _stack_resources_are_the_created_ones()
 
 
-def _kms_key_tags_as_cloudformation_writes_them() -> None:
+def _kms_key_properties_as_cloudformation_writes_them() -> None:
     """``AWS::KMS::Key`` tags are ``{Key, Value}`` in templates; moto's KMS wants
-    ``{TagKey, TagValue}`` and failed with ``KeyError: 'TagKey'`` on every CDK key."""
+    ``{TagKey, TagValue}`` and failed with ``KeyError: 'TagKey'`` on every CDK key. Its
+    ``KeyPolicy`` is a JSON object in templates; moto kept the object where it expects the
+    policy text, so ``DescribeKey`` failed with HTTP 500 on every key a stack created."""
     from moto.kms.models import Key
 
-    original = Key.create_from_cloudformation_json.__func__
-
+    @patches.wrap(Key, "create_from_cloudformation_json", reason="KMS key tags and policy")
     def create(
+        original: Any,
         cls: type,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -36,9 +46,9 @@ def _kms_key_tags_as_cloudformation_writes_them() -> None:
             {"TagKey": tag["Key"], "TagValue": tag["Value"]} if "Key" in tag else tag
             for tag in properties.get("Tags", [])
         ]
+        if isinstance(properties.get("KeyPolicy"), dict):
+            properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
         return original(cls, resource_name, cloudformation_json, *args, **kwargs)
-
-    Key.create_from_cloudformation_json = classmethod(create)
 
 
 def _ssm_parameter_attributes() -> None:
@@ -58,8 +68,31 @@ def _ssm_parameter_attributes() -> None:
             raise UnformattedGetAttTemplateException()
         return getattr(self, attributes[attribute_name])
 
-    Parameter.has_cfn_attr = classmethod(has_cfn_attr)
-    Parameter.get_cfn_attribute = get_cfn_attribute
+    reason = "Fn::GetAtt Value and Type of SSM parameters"
+    patches.replace(Parameter, "has_cfn_attr", classmethod(has_cfn_attr), reason=reason)
+    patches.add(Parameter, "get_cfn_attribute", get_cfn_attribute, reason=reason)
+
+
+def _ssm_parameters_without_a_name_get_one() -> None:
+    """``Name`` is optional on ``AWS::SSM::Parameter`` (CloudFormation generates one, as for
+    CDK's ``StringParameter`` without ``parameterName``); moto failed the stack with
+    ``'NoneType' object has no attribute 'lower'``. The generated resource name is used."""
+    from moto.ssm.models import Parameter
+
+    @patches.wrap(Parameter, "create_from_cloudformation_json", reason="generated SSM names")
+    def create(
+        original: Any,
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = cloudformation_json.setdefault("Properties", {})
+        if not properties.get("Name"):
+            properties["Name"] = resource_name
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
 
 def _bucket_configuration_from_template() -> None:
@@ -70,8 +103,7 @@ def _bucket_configuration_from_template() -> None:
     """
     from moto.s3.models import FakeBucket, s3_backends
 
-    original_create = FakeBucket.create_from_cloudformation_json.__func__
-    original_update = FakeBucket.update_from_cloudformation_json.__func__
+    reason = "bucket versioning, lifecycle and public access block from templates"
 
     def apply(bucket: Any, properties: dict[str, Any], account_id: str) -> None:
         backend = s3_backends[account_id]["aws"]
@@ -89,7 +121,9 @@ def _bucket_configuration_from_template() -> None:
                 {key: str(value).lower() == "true" for key, value in public_access.items()},
             )
 
+    @patches.wrap(FakeBucket, "create_from_cloudformation_json", reason=reason)
     def create(
+        original_create: Any,
         cls: type,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -103,7 +137,9 @@ def _bucket_configuration_from_template() -> None:
         apply(bucket, cloudformation_json.get("Properties", {}), account_id)
         return bucket
 
+    @patches.wrap(FakeBucket, "update_from_cloudformation_json", reason=reason)
     def update(
+        original_update: Any,
         cls: type,
         original_resource: Any,
         new_resource_name: str,
@@ -116,9 +152,6 @@ def _bucket_configuration_from_template() -> None:
         )
         apply(bucket, cloudformation_json.get("Properties", {}), account_id)
         return bucket
-
-    FakeBucket.create_from_cloudformation_json = classmethod(create)
-    FakeBucket.update_from_cloudformation_json = classmethod(update)
 
 
 def lifecycle_rule_for_api(rule: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +200,12 @@ def _previous_parameter_values_are_inputs() -> None:
             for key, resolved in self.resource_map.resolved_parameters.items()
         }
 
-    Stack.stack_parameters = property(previous_inputs)
+    patches.replace(
+        Stack,
+        "stack_parameters",
+        property(previous_inputs),
+        reason="UsePreviousValue is the previous input",
+    )
 
 
 def _lambda_function_settings_from_template() -> None:
@@ -181,15 +219,16 @@ def _lambda_function_settings_from_template() -> None:
 
     from glueline.cloud.lambda_runtime.moto_integration import apply_delivery_settings
 
-    original_create = LambdaFunction.create_from_cloudformation_json.__func__
-    original_update = LambdaFunction.update_from_cloudformation_json.__func__
+    reason = "Lambda layers, dead-letter queue and logging configuration from templates"
 
     def apply(function: Any, properties: dict[str, Any]) -> None:
         apply_delivery_settings(function, properties)
         if "Layers" in properties:
             function.layers = function._get_layers_data(properties["Layers"])
 
+    @patches.wrap(LambdaFunction, "create_from_cloudformation_json", reason=reason)
     def create(
+        original_create: Any,
         cls: type,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -197,10 +236,17 @@ def _lambda_function_settings_from_template() -> None:
         **kwargs: Any,
     ) -> Any:
         function = original_create(cls, resource_name, cloudformation_json, *args, **kwargs)
-        apply(function, cloudformation_json["Properties"])
+        try:
+            apply(function, cloudformation_json["Properties"])
+        except Exception:
+            # Created, but not as the template says: not left behind for a rollback to miss.
+            function.delete(function.account_id, function.region)
+            raise
         return function
 
+    @patches.wrap(LambdaFunction, "update_from_cloudformation_json", reason=reason)
     def update(
+        original_update: Any,
         cls: type,
         original_resource: Any,
         new_resource_name: str,
@@ -214,5 +260,170 @@ def _lambda_function_settings_from_template() -> None:
         apply(function, cloudformation_json["Properties"])
         return function
 
-    LambdaFunction.create_from_cloudformation_json = classmethod(create)
-    LambdaFunction.update_from_cloudformation_json = classmethod(update)
+
+def _lambda_layer_versions_have_an_identity() -> None:
+    """``Ref`` of an ``AWS::Lambda::LayerVersion`` is its ARN, its name is its ``LayerName``,
+    and deleting the stack deletes it.
+
+    moto's model has no physical id (so ``Ref`` gave the model object itself, and a function
+    naming the layer failed with ``'LayerVersion' object has no attribute 'replace'``), reads
+    the name from a ``LayerVersion`` property that does not exist (so every layer got a
+    generated name), and has no delete (so rollbacks and deletions left every version).
+    """
+    from moto.awslambda.models import LayerVersion
+    from moto.awslambda.utils import get_backend
+
+    def physical_resource_id(self: Any) -> str:
+        return str(self.arn)
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        get_backend(account_id, region_name).delete_layer_version(self.name, self.version)
+
+    reason = "Ref of a layer version is its ARN; stacks delete their layer versions"
+    patches.add(LayerVersion, "physical_resource_id", property(physical_resource_id), reason=reason)
+    patches.add(LayerVersion, "delete", delete, reason=reason)
+    patches.replace(
+        LayerVersion, "cloudformation_name_type", staticmethod(lambda: "LayerName"), reason=reason
+    )
+
+
+def _role_managed_and_inline_policies() -> None:
+    """``AWS::IAM::Role`` ``ManagedPolicyArns`` attached, and both kinds of policy updated.
+
+    moto's model ignored ``ManagedPolicyArns`` (CDK names ``AWSLambdaBasicExecutionRole``
+    there for every function), changed only the description on an update, and could not
+    delete a role with managed policies attached.
+    """
+    from moto.iam.models import Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    reason = "role ManagedPolicyArns and Policies from templates"
+
+    def backend_of(account_id: str, region_name: str) -> Any:
+        return iam_backends[account_id][get_partition(region_name)]
+
+    def sync(role: Any, properties: dict[str, Any], backend: Any) -> None:
+        wanted = list(properties.get("ManagedPolicyArns", []))
+        for arn in [arn for arn in role.managed_policies if arn not in wanted]:
+            backend.detach_role_policy(arn, role.name)
+        for arn in [arn for arn in wanted if arn not in role.managed_policies]:
+            backend.attach_role_policy(arn, role.name)
+        inline = {
+            policy["PolicyName"]: policy["PolicyDocument"]
+            for policy in properties.get("Policies", [])
+        }
+        for name in [name for name in role.policies if name not in inline]:
+            role.delete_policy(name)
+        for name, document in inline.items():
+            role.put_policy(name, document if isinstance(document, str) else json.dumps(document))
+
+    @patches.wrap(Role, "create_from_cloudformation_json", reason=reason)
+    def create(
+        original: Any,
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        role = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        try:
+            sync(
+                role, cloudformation_json.get("Properties", {}), backend_of(account_id, region_name)
+            )
+        except Exception:
+            backend_of(account_id, region_name).delete_role(role.name)
+            raise
+        return role
+
+    @patches.wrap(Role, "update_from_cloudformation_json", reason=reason)
+    def update(
+        original: Any,
+        cls: type,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        role = original(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        sync(role, cloudformation_json.get("Properties", {}), backend_of(account_id, region_name))
+        return role
+
+    @patches.wrap(Role, "delete_from_cloudformation_json", reason=reason)
+    def delete(
+        original: Any,
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        backend = backend_of(account_id, region_name)
+        for role in [role for role in backend.roles.values() if role.name == resource_name]:
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, role.name)
+        original(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
+def _log_groups_a_first_write_created_can_be_declared() -> None:
+    """A stack may declare the log group a function or job already wrote to.
+
+    Lambda and Glue create their log group on the first write, and CloudFormation creates
+    resources in parallel: a custom resource's function may log before the stack's
+    ``AWS::Logs::LogGroup`` for it exists (CDK's ``BucketDeployment`` does exactly that). The
+    declared group then takes over the one the write created, streams included, instead of
+    failing with ``ResourceAlreadyExistsException``.
+    """
+    from moto.logs.models import LogGroup, LogsBackend, logs_backends
+
+    reason = "a declared log group takes over the one a first write created"
+
+    @patches.wrap(LogsBackend, "ensure_log_group", reason=reason)
+    def ensure(original: Any, self: Any, log_group_name: str) -> None:
+        created = log_group_name not in self.groups
+        original(self, log_group_name)
+        if created:
+            self.groups[log_group_name].created_by_a_write = True
+
+    @patches.wrap(LogGroup, "create_from_cloudformation_json", reason=reason)
+    def create(
+        original: Any,
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        groups = logs_backends[account_id][region_name].groups
+        written = groups.get(resource_name)
+        if written is None or not getattr(written, "created_by_a_write", False):
+            return original(
+                cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+            )
+        del groups[resource_name]
+        group = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        group.streams.update(written.streams)
+        return group
+
+
+def _stack_resources_are_the_created_ones() -> None:
+    """``DescribeStackResources`` and ``ListStackResources`` list resources that exist.
+
+    A resource whose ``Condition`` is false is not created; moto listed it as an empty row.
+    """
+    from moto.cloudformation.models import Stack
+
+    def created_resources(self: Any) -> list[Any]:
+        return [resource for resource in self.resource_map.values() if resource is not None]
+
+    patches.replace(
+        Stack,
+        "stack_resources",
+        property(created_resources),
+        reason="stack resources leave out those a false Condition skipped",
+    )

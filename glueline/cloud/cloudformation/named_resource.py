@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from moto.core.common_models import CloudFormationModel
+
+
+def refuse_unknown_properties(
+    resource_type: str, properties: Mapping[str, Any], known: Iterable[str]
+) -> None:
+    """Fail the resource on a property the local cloud would otherwise drop in silence."""
+    unknown = sorted(set(properties) - set(known))
+    if unknown:
+        raise ValueError(
+            f"{resource_type} properties {', '.join(unknown)} are not supported by the "
+            "glueline local cloud"
+        )
+
+
+def backend_arguments(properties: Mapping[str, Any], keywords: Mapping[str, str]) -> dict[str, Any]:
+    """The backend call's keyword arguments from the template's properties, every keyword
+    present (None where the template is silent), as moto's create calls require."""
+    return {keyword: properties.get(name) for name, keyword in keywords.items()}
 
 
 class NamedResource(CloudFormationModel):

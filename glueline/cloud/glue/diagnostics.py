@@ -4,6 +4,10 @@ AWS Glue reports the exception that ended the script (``ValueError: bad input``)
 whole log, so the last Python traceback in stderr is what counts; Spark's log lines that
 surround it are noise. For a JVM error surfaced through Py4J the Java exception line is
 the useful one, since the Python side only says which call failed.
+
+A driver that dies (out of memory, killed) is different: the script's Python side then fails
+talking to its JVM (``BrokenPipeError``), which is a symptom. The cause is the JVM's
+``OutOfMemoryError`` or the signal, so those come first, with where the full log is.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ TRACEBACK_HEADER = "Traceback (most recent call last):"
 MAX_MESSAGE_LENGTH = 2048
 _EXCEPTION_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
 _PY4J_ERROR = "Py4JJavaError"
+_OUT_OF_MEMORY = re.compile(r"java\.lang\.OutOfMemoryError(?::[^\n]*)?")
 #: Shells and PySpark report a child killed by signal N as exit code 128 + N.
 SIGNAL_EXIT_BASE = 128
 
@@ -57,28 +62,36 @@ def _java_exception_line(lines: list[str]) -> str | None:
     return None
 
 
-def failure_message(return_code: int, stderr: str, stdout: str = "") -> str:
+def failure_message(return_code: int, stderr: str, stdout: str = "", run_id: str = "") -> str:
     """Why a driver that exited with ``return_code`` (non-zero) failed, in one line.
 
     stdout is searched too because PySpark merges the script's stderr into its stdout when
     the script runs without glueline's driver (as in the Glue image).
     """
+    full_log = f"; full log: /aws-glue/jobs/error, stream {run_id}" if run_id else ""
+    ending = _how_it_ended(return_code)
+    out_of_memory = _OUT_OF_MEMORY.search(stderr) or _OUT_OF_MEMORY.search(stdout)
+    if out_of_memory:
+        return _truncate(
+            f"Driver ran out of memory: {out_of_memory.group(0).strip()} ({ending}){full_log}"
+        )
+    if ending.startswith("killed"):
+        return f"Driver process was {ending} before the job finished{full_log}"
     from_traceback = error_from_traceback(stderr) or error_from_traceback(stdout)
     if from_traceback:
         return from_traceback
+    return f"Driver process {ending} without a Python traceback{full_log}"
+
+
+def _how_it_ended(return_code: int) -> str:
+    """``killed by signal SIGKILL``, ``killed by signal SIGKILL (exit code 137)`` or
+    ``exited with code 3``: a negative code is Popen's signal, 128+N the JVM's or a shell's."""
     if return_code < 0:
-        name = _signal_name(-return_code) or str(-return_code)
-        return f"Driver process was killed by signal {name} before the job finished"
+        return f"killed by signal {_signal_name(-return_code) or -return_code}"
     if return_code > SIGNAL_EXIT_BASE and _signal_name(return_code - SIGNAL_EXIT_BASE):
         name = _signal_name(return_code - SIGNAL_EXIT_BASE)
-        return (
-            f"Driver process was killed by signal {name} (exit code {return_code}) "
-            "without a Python traceback"
-        )
-    return (
-        f"Driver process exited with code {return_code} without a Python traceback; "
-        "see the /aws-glue/jobs/error log stream of this run"
-    )
+        return f"killed by signal {name} (exit code {return_code})"
+    return f"exited with code {return_code}"
 
 
 def _signal_name(number: int) -> str | None:

@@ -29,9 +29,17 @@ S3A_JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
 #: Two cores on the development machines, shared with other test runs.
 LOCAL_MASTER = "local[2]"
 DRIVER_MEMORY = "1g"
+#: A JVM out of heap exits at once (code 3) instead of limping on, so the run ends FAILED
+#: within seconds and says why.
+DRIVER_JAVA_OPTIONS = "-XX:+ExitOnOutOfMemoryError"
 #: Arguments Glue always sets for a run; a caller's values for them are replaced.
 RESERVED_ARGUMENTS = ("--JOB_NAME", "--JOB_RUN_ID")
 EXTRA_PY_FILES = "--extra-py-files"
+EXTRA_JARS = "--extra-jars"
+SPARK_CONF = "--conf"
+#: Glue special parameters a driver started ahead of its run cannot honour: they change the
+#: JVM (settings, class path) before the SparkContext exists.
+COLD_START_ARGUMENTS = (SPARK_CONF, EXTRA_JARS, "--user-jars-first")
 
 
 class MissingJarsError(Exception):
@@ -49,6 +57,14 @@ class LaunchSpec:
     script_name: str
     script_arguments: tuple[str, ...]
     py_file_names: tuple[str, ...] = field(default=())
+    #: ``--extra-jars``, downloaded into ``code_dir``.
+    jar_names: tuple[str, ...] = field(default=())
+    #: The run's own Spark settings (Glue's ``--conf``).
+    spark_conf: tuple[tuple[str, str], ...] = field(default=())
+    #: The job role's session (access key, secret, token), when the run acts as its role.
+    credentials: tuple[str, str, str] | None = None
+    #: Directories that go first on the script's import path (``--additional-python-modules``).
+    python_path: tuple[Path, ...] = field(default=())
 
     @property
     def script(self) -> Path:
@@ -86,10 +102,45 @@ def script_argv(arguments: Mapping[str, str], job_name: str, run_id: str) -> tup
     return tuple(argv)
 
 
-def extra_py_file_locations(arguments: Mapping[str, str]) -> list[str]:
-    """The S3 locations listed in ``--extra-py-files`` (comma-separated, blanks ignored)."""
-    value = arguments.get(EXTRA_PY_FILES, "")
+def extra_file_locations(arguments: Mapping[str, str], name: str) -> list[str]:
+    """The S3 locations listed in ``--extra-py-files`` or ``--extra-jars`` (comma-separated,
+    blanks ignored)."""
+    value = arguments.get(name, "")
     return [location.strip() for location in value.split(",") if location.strip()]
+
+
+def spark_conf_pairs(arguments: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Glue's ``--conf``: ``k=v``, several joined as ``k1=v1 --conf k2=v2`` (Glue takes each
+    argument once, so that is how users pass more than one)."""
+    value = arguments.get(SPARK_CONF, "").strip()
+    if not value:
+        return ()
+    pairs = []
+    for setting in value.split(" --conf "):
+        key, separator, setting_value = setting.strip().partition("=")
+        if not separator or not key:
+            raise ValueError(f"--conf {setting.strip()!r} is not key=value")
+        pairs.append((key.strip(), setting_value.strip()))
+    return tuple(pairs)
+
+
+def cold_start_reason(arguments: Mapping[str, str]) -> str | None:
+    """Why a run needs a fresh driver rather than one started ahead of it, or None."""
+    needing = [name for name in COLD_START_ARGUMENTS if arguments.get(name, "").strip()]
+    return f"the run sets {', '.join(needing)}" if needing else None
+
+
+def python_path_environment(
+    spec: LaunchSpec, environment: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``PYTHONPATH`` for a cold driver: the run's module directories before what
+    ``environment`` has. ``spark-submit`` hands it to the driver's Python and, through the
+    JVM's environment, to the Python workers of local executors."""
+    if not spec.python_path:
+        return {}
+    existing = (environment or {}).get("PYTHONPATH", "")
+    entries = [str(directory) for directory in spec.python_path]
+    return {"PYTHONPATH": os.pathsep.join([*entries, *([existing] if existing else [])])}
 
 
 def s3a_configuration(
@@ -97,12 +148,19 @@ def s3a_configuration(
     access_key_id: str = LOCAL_ACCESS_KEY_ID,
     secret_access_key: str = LOCAL_SECRET_ACCESS_KEY,
     region: str = LOCAL_REGION,
+    session_token: str | None = None,
 ) -> dict[str, str]:
     """Spark settings that send ``s3://`` and ``s3a://`` to the local cloud's S3.
 
     Path-style access because bucket subdomains of ``localhost`` do not resolve; the bucket
     probe is off because moto always answers and the probe costs a round trip per bucket.
+    With a ``session_token`` (a run's role credentials) S3A signs as that session.
     """
+    provider = (
+        "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
+        if session_token
+        else "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+    )
     hadoop = {
         "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
@@ -110,11 +168,10 @@ def s3a_configuration(
         "fs.s3a.endpoint.region": region,
         "fs.s3a.path.style.access": "true",
         "fs.s3a.connection.ssl.enabled": str(endpoint_url.startswith("https")).lower(),
-        "fs.s3a.aws.credentials.provider": (
-            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
-        ),
+        "fs.s3a.aws.credentials.provider": provider,
         "fs.s3a.access.key": access_key_id,
         "fs.s3a.secret.key": secret_access_key,
+        **({"fs.s3a.session.token": session_token} if session_token else {}),
         "fs.s3a.bucket.probe": "0",
         "fs.s3a.change.detection.mode": "none",
     }
@@ -122,18 +179,52 @@ def s3a_configuration(
 
 
 def _spark_submit_options(spec: LaunchSpec, endpoint_url: str) -> list[str]:
-    """Options common to both targets: name, S3A configuration, no UI (ports are shared)."""
+    """Options common to both targets: name, S3A configuration, no UI (ports are shared),
+    then the run's own ``--conf`` settings, which win."""
     options = ["--name", f"{spec.job_name}-{spec.run_id}"]
-    configuration = {**s3a_configuration(endpoint_url), "spark.ui.enabled": "false"}
+    access_key, secret_key, token = spec.credentials or (
+        LOCAL_ACCESS_KEY_ID,
+        LOCAL_SECRET_ACCESS_KEY,
+        None,
+    )
+    configuration = {
+        **s3a_configuration(endpoint_url, access_key, secret_key, session_token=token),
+        "spark.ui.enabled": "false",
+        **dict(spec.spark_conf),
+    }
     for key, value in configuration.items():
         options.extend(("--conf", f"{key}={value}"))
     return options
 
 
+def warm_driver_conf(endpoint_url: str, jars: list[Path], master: str = LOCAL_MASTER) -> dict:
+    """The Spark settings of a driver started ahead of its run: what a cold
+    ``spark-submit`` of :func:`local_spark_submit_command` sets, as configuration."""
+    return {
+        "spark.master": master,
+        "spark.app.name": "glueline-warm-driver",
+        "spark.driver.memory": DRIVER_MEMORY,
+        "spark.driver.extraJavaOptions": DRIVER_JAVA_OPTIONS,
+        "spark.driver.extraClassPath": os.pathsep.join(str(jar) for jar in jars),
+        "spark.ui.enabled": "false",
+        **s3a_configuration(endpoint_url),
+    }
+
+
 def local_spark_submit_command(
-    spec: LaunchSpec, spark_submit: Path, jars: list[Path], endpoint_url: str, driver: Path
+    spec: LaunchSpec,
+    spark_submit: Path,
+    jars: list[Path],
+    endpoint_url: str,
+    driver: Path,
+    master: str = LOCAL_MASTER,
 ) -> list[str]:
     """``spark-submit`` on local Spark with the S3A jars, for the embedded local cloud.
+
+    The S3A jars go on the driver's class path, not ``--jars``: Spark copies every ``--jars``
+    file into its scratch folder for each run (270 MB here), which costs time and, for a
+    driver killed before it cleans up, disk. Only a cluster's executors, in processes of
+    their own, need them shipped; the job's own ``--extra-jars`` are always shipped.
 
     ``driver`` (see :mod:`glueline.cloud.glue.driver`) runs the script so that its stderr
     stays separate from its stdout.
@@ -141,13 +232,20 @@ def local_spark_submit_command(
     command = [
         str(spark_submit),
         "--master",
-        LOCAL_MASTER,
+        master,
         "--driver-memory",
         DRIVER_MEMORY,
-        "--jars",
-        ",".join(str(jar) for jar in jars),
-        *_spark_submit_options(spec, endpoint_url),
+        "--driver-java-options",
+        DRIVER_JAVA_OPTIONS,
+        "--driver-class-path",
+        os.pathsep.join(str(jar) for jar in jars),
     ]
+    # Executors of a cluster (another master than local) need the S3A jars shipped.
+    shipped = [] if master.startswith("local") else list(jars)
+    shipped.extend(spec.code_dir / name for name in spec.jar_names)
+    if shipped:
+        command.extend(("--jars", ",".join(str(jar) for jar in shipped)))
+    command.extend(_spark_submit_options(spec, endpoint_url))
     if spec.py_file_names:
         py_files = ",".join(str(spec.code_dir / name) for name in spec.py_file_names)
         command.extend(("--py-files", py_files))
@@ -193,6 +291,8 @@ def docker_command(
             *_spark_submit_options(spec, endpoint_url),
         ]
     )
+    if spec.jar_names:
+        command.extend(("--jars", ",".join(f"{workspace}/{n}" for n in spec.jar_names)))
     if spec.py_file_names:
         command.extend(("--py-files", ",".join(f"{workspace}/{n}" for n in spec.py_file_names)))
     command.append(f"{workspace}/{spec.script_name}")
@@ -217,6 +317,18 @@ def s3a_jars(directory: Path) -> list[Path]:
             "Run `make setup` to fetch them (or set GLUELINE_JARS_DIR)."
         )
     return jars
+
+
+def scratch_environment(scratch: Path) -> dict[str, str]:
+    """Creates ``scratch`` and points every temporary file of a driver at it: Spark's
+    (``SPARK_LOCAL_DIRS``), the JVM's and the script's. The cloud removes it when the run
+    ends, so files of a driver killed before its JVM could clean up do not pile up in /tmp."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    return {
+        "SPARK_LOCAL_DIRS": str(scratch),
+        "SPARK_SUBMIT_OPTS": f'"-Djava.io.tmpdir={scratch}"',
+        "TMPDIR": str(scratch),
+    }
 
 
 def driver_path() -> Path:

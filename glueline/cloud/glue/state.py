@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+WAITING = "WAITING"
 STARTING = "STARTING"
 RUNNING = "RUNNING"
 STOPPING = "STOPPING"
@@ -25,6 +26,8 @@ TIMEOUT = "TIMEOUT"
 ACTIVE_STATES = frozenset({STARTING, RUNNING, STOPPING})
 TERMINAL_STATES = frozenset({SUCCEEDED, FAILED, TIMEOUT, STOPPED})
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    #: Queued over the job's MaxConcurrentRuns (JobRunQueuingEnabled) until a slot frees.
+    WAITING: frozenset({STARTING, TIMEOUT, STOPPING, FAILED}),
     STARTING: frozenset({RUNNING, FAILED, TIMEOUT, STOPPING}),
     RUNNING: frozenset({SUCCEEDED, FAILED, TIMEOUT, STOPPING}),
     STOPPING: frozenset({STOPPED}),
@@ -53,7 +56,12 @@ class JobRun:
     max_capacity: float | None = None
     allocated_capacity: int | None = None
     previous_run_id: str | None = None
+    #: The trigger that started the run (``TriggerName``), None when started directly.
+    trigger_name: str | None = None
+    job_run_queuing_enabled: bool = False
     attempt: int = 0
+    #: What the run's ``job.commit()`` saved of its bookmarks; the job keeps it if it succeeds.
+    bookmark: dict[str, Any] | None = None
     state: str = STARTING
     error_message: str | None = None
     started_on: datetime = field(default_factory=_now)
@@ -114,11 +122,13 @@ class JobRun:
             "Timeout": self.timeout,
             "LogGroupName": LOG_GROUP_NAME,
             "GlueVersion": self.glue_version,
+            "JobRunQueuingEnabled": self.job_run_queuing_enabled,
         }
         optional = {
             "CompletedOn": self.completed_on,
             "ErrorMessage": self.error_message,
             "PreviousRunId": self.previous_run_id,
+            "TriggerName": self.trigger_name,
             "WorkerType": self.worker_type,
             "NumberOfWorkers": self.number_of_workers,
             "MaxCapacity": self.max_capacity,
@@ -138,6 +148,7 @@ def event_message(run: JobRun) -> str:
     if run.state in (FAILED, TIMEOUT) and run.error_message:
         return run.error_message
     return {
+        WAITING: "Job run waiting for a free concurrent run slot",
         STARTING: "Job run starting",
         RUNNING: "Job run started",
         STOPPING: "Job run stopping",

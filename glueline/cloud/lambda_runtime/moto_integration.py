@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from glueline.cloud import patches
 from glueline.cloud.lambda_runtime.async_invoke import AsyncInvoker
 from glueline.cloud.lambda_runtime.executor import LocalLambdaExecutor
 
@@ -14,17 +15,23 @@ def install(executor: LocalLambdaExecutor, invoker: AsyncInvoker) -> None:
     import moto.s3.notifications as s3_notifications
     from moto.awslambda.models import LambdaFunction
 
-    original_init = LambdaFunction.__init__
-    original_configuration = LambdaFunction.get_configuration
-
+    @patches.wrap(LambdaFunction, "__init__", reason="keep DeadLetterConfig and LoggingConfig")
     def init_keeping_delivery_settings(
-        self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any
+        original_init: Any,
+        self: Any,
+        account_id: str,
+        spec: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
     ) -> None:
         original_init(self, account_id, spec, *args, **kwargs)
         apply_delivery_settings(self, spec)
 
+    @patches.wrap(
+        LambdaFunction, "get_configuration", reason="report DeadLetterConfig and LoggingConfig"
+    )
     def configuration_with_delivery_settings(
-        self: Any, *args: Any, **kwargs: Any
+        original_configuration: Any, self: Any, *args: Any, **kwargs: Any
     ) -> dict[str, Any]:
         configuration = original_configuration(self, *args, **kwargs)
         if getattr(self, "dead_letter_config", None):
@@ -60,10 +67,15 @@ def install(executor: LocalLambdaExecutor, invoker: AsyncInvoker) -> None:
         function = get_backend(account_id, region_name).get_function(fn_arn)
         invoker.submit(function, json.dumps(event_body))
 
-    LambdaFunction.__init__ = init_keeping_delivery_settings
-    LambdaFunction.get_configuration = configuration_with_delivery_settings
-    LambdaFunction.invoke = invoke
-    s3_notifications._invoke_awslambda = notify_function
+    patches.replace(
+        LambdaFunction, "invoke", invoke, reason="run functions as local processes, not in Docker"
+    )
+    patches.replace(
+        s3_notifications,
+        "_invoke_awslambda",
+        notify_function,
+        reason="S3 notifications invoke asynchronously, with retries",
+    )
 
 
 def apply_delivery_settings(function: Any, spec: dict[str, Any]) -> None:

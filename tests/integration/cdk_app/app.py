@@ -1,14 +1,19 @@
 """A small CDK app exercising what the local cloud must do for CDK deployments.
 
-Two stacks: the first has a bucket that CDK empties on delete, a Lambda-backed custom
-resource whose returned data becomes an output, and an export; the second imports it.
+Two stacks: the first has a bucket that CDK empties on delete, files deployed into it by
+``BucketDeployment`` (a custom resource whose function runs the AWS CLI from a layer at
+``/opt``), a Lambda-backed custom resource whose returned data becomes an output, and an
+export; the second imports it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_ssm as ssm
 
 GREETER_SOURCE = """
@@ -42,6 +47,13 @@ bucket = s3.Bucket(
     removal_policy=cdk.RemovalPolicy.DESTROY,
     auto_delete_objects=True,
     enforce_ssl=True,
+)
+s3_deployment.BucketDeployment(
+    exporter,
+    "Site",
+    sources=[s3_deployment.Source.asset(str(Path(__file__).with_name("site")))],
+    destination_bucket=bucket,
+    destination_key_prefix="site/",
 )
 greeter = lambda_.Function(
     exporter,

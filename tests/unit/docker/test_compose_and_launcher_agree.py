@@ -1,8 +1,9 @@
 """The compose setup and the Glue runtime's argv builder describe the same containers.
 
 glueline's Glue service starts each job run with ``docker run`` (launcher.docker_command via
-docker_backend.job_command); docker-compose.yml declares the image, the network and the
-LocalStack service those runs depend on. These tests fail when one side changes alone.
+glueline.docker_backend.service.job_command); docker-compose.yml declares the image, the
+network and the LocalStack service those runs depend on. These tests fail when one side
+changes alone.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any
 
 import yaml
 
-from glueline import docker_backend
 from glueline.cloud.glue import launcher
 from glueline.cloud.glue.launcher import LaunchSpec
+from glueline.docker_backend.endpoints import DEFAULT_STATE_DIR
+from glueline.docker_backend.service import job_command
 
 REPO = Path(__file__).resolve().parents[3]
-STATE = Path(docker_backend.DEFAULT_STATE_DIR)
+STATE = Path(DEFAULT_STATE_DIR)
 CODE_DIR = STATE / "work" / "glue" / "jr_7" / "code"
 
 
@@ -43,7 +45,7 @@ def option(command: list[str], name: str) -> list[str]:
 def test_the_job_command_is_exactly_what_glueline_issues() -> None:
     endpoint = "http://localstack:4566"
 
-    assert docker_backend.job_command(spec()) == [
+    assert job_command(spec()) == [
         "docker", "run", "--rm",
         "--name", "glueline-jr_7",
         "--network", "glueline",
@@ -82,7 +84,7 @@ def test_the_job_command_is_exactly_what_glueline_issues() -> None:
 
 def test_runs_use_the_image_that_compose_pins() -> None:
     image = compose()["services"]["glue-libs"]["image"]
-    command = docker_backend.job_command(spec())
+    command = job_command(spec())
 
     assert image == launcher.GLUE_LIBS_IMAGE
     assert command[command.index("spark-submit") - 1] == image
@@ -91,14 +93,14 @@ def test_runs_use_the_image_that_compose_pins() -> None:
 def test_runs_join_the_network_compose_creates() -> None:
     network_name = compose()["networks"]["glueline"]["name"]
 
-    assert option(docker_backend.job_command(spec()), "--network") == [network_name]
+    assert option(job_command(spec()), "--network") == [network_name]
 
 
 def test_runs_reach_s3_at_the_localstack_service_of_the_compose_file() -> None:
     services = compose()["services"]
     container_port = services["localstack"]["ports"][0].rsplit(":", 1)[1]
     localstack_in_network = f"http://localstack:{container_port}"
-    command = docker_backend.job_command(spec())
+    command = job_command(spec())
 
     assert "localstack" in services
     assert f"spark.hadoop.fs.s3a.endpoint={localstack_in_network}" in option(command, "--conf")
@@ -110,15 +112,13 @@ def test_runs_reach_glue_at_the_glueline_service_of_the_compose_file() -> None:
     container_port = services["glueline"]["ports"][0].rsplit(":", 1)[1]
 
     assert f"AWS_ENDPOINT_URL_GLUE=http://glueline:{container_port}" in option(
-        docker_backend.job_command(spec()), "--env"
+        job_command(spec()), "--env"
     )
 
 
 def test_the_manual_glue_libs_service_has_the_environment_of_a_run() -> None:
     declared = compose()["services"]["glue-libs"]["environment"]
-    run_env = dict(
-        pair.split("=", 1) for pair in option(docker_backend.job_command(spec()), "--env")
-    )
+    run_env = dict(pair.split("=", 1) for pair in option(job_command(spec()), "--env"))
 
     assert declared == run_env
 
@@ -126,7 +126,7 @@ def test_the_manual_glue_libs_service_has_the_environment_of_a_run() -> None:
 def test_run_code_is_mounted_from_the_state_directory_compose_shares_with_the_host() -> None:
     glueline = compose()["services"]["glueline"]
     shared = glueline["environment"]["GLUELINE_STATE_DIR"]
-    (volume,) = option(docker_backend.job_command(spec()), "--volume")
+    (volume,) = option(job_command(spec()), "--volume")
     source = volume.split(":", 1)[0]
 
     assert shared == f"${{GLUELINE_DOCKER_STATE_DIR:-{STATE}}}"

@@ -8,8 +8,10 @@ parsed file.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ import jsonschema
 import pytest
 import yaml
 
-from glueline import docker_backend
+from glueline.docker_backend import endpoints
+from glueline.docker_backend.deploy import PROVIDED_TYPES
 
 REPO = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -91,7 +94,7 @@ def test_the_images_are_the_documented_ones() -> None:
 def test_every_dockerfile_base_image_is_pinned() -> None:
     bases = re.findall(r"^FROM\s+(\S+)", DOCKERFILE.read_text(encoding="utf-8"), re.MULTILINE)
 
-    assert bases == ["docker:28.2.2-cli", "python:3.11.14-slim-bookworm"]
+    assert bases == ["debian:12.15-slim"]
 
 
 def test_every_published_port_is_bound_to_the_loopback_interface() -> None:
@@ -99,7 +102,7 @@ def test_every_published_port_is_bound_to_the_loopback_interface() -> None:
 
     assert published == {
         "localstack": ["127.0.0.1:4566:4566"],
-        "glueline": [f"127.0.0.1:{docker_backend.GLUE_PORT}:{docker_backend.GLUE_PORT}"],
+        "glueline": [f"127.0.0.1:{endpoints.GLUE_PORT}:{endpoints.GLUE_PORT}"],
         "glue-libs": [],
     }
 
@@ -117,7 +120,7 @@ def test_health_checks_probe_each_service_on_its_own_port() -> None:
     glueline = services()["glueline"]["healthcheck"]["test"]
 
     assert "http://localhost:4566/_localstack/health" in localstack
-    assert f"http://127.0.0.1:{docker_backend.GLUE_PORT}/_glueline/health" in glueline[-1]
+    assert f"http://127.0.0.1:{endpoints.GLUE_PORT}/_glueline/health" in glueline[-1]
 
 
 def test_services_wait_for_healthy_dependencies() -> None:
@@ -159,16 +162,16 @@ def test_localstack_fails_on_unsupported_types_except_the_glue_ones_glueline_cre
     assert services()["localstack"]["env_file"] == ["docker/localstack.env"]
     assert settings["CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES"] == "0"
     for variable in ("CFN_IGNORE_UNSUPPORTED_TYPE_CREATE", "CFN_IGNORE_UNSUPPORTED_TYPE_UPDATE"):
-        assert settings[variable].split(",") == list(docker_backend.GLUE_TYPES)
+        assert settings[variable].split(",") == list(PROVIDED_TYPES)
 
 
 def test_lambda_containers_reach_glueline_for_glue() -> None:
     settings = env_file(LOCALSTACK_ENV)
 
-    assert settings["LAMBDA_DOCKER_NETWORK"] == docker_backend.NETWORK
-    assert settings["MAIN_DOCKER_NETWORK"] == docker_backend.NETWORK
+    assert settings["LAMBDA_DOCKER_NETWORK"] == endpoints.NETWORK
+    assert settings["MAIN_DOCKER_NETWORK"] == endpoints.NETWORK
     assert settings["LAMBDA_DOCKER_FLAGS"] == (
-        f"-e {docker_backend.GLUE_ENDPOINT_VARIABLE}={docker_backend.GLUE_ENDPOINT_IN_NETWORK}"
+        f"-e {endpoints.GLUE_ENDPOINT_VARIABLE}={endpoints.GLUE_ENDPOINT_IN_NETWORK}"
     )
 
 
@@ -186,7 +189,7 @@ def test_glueline_state_has_the_same_path_inside_and_outside_its_container() -> 
 
     assert state["type"] == "bind"
     assert state["source"] == state["target"] == glueline["environment"]["GLUELINE_STATE_DIR"]
-    assert state["source"] == f"${{GLUELINE_DOCKER_STATE_DIR:-{docker_backend.DEFAULT_STATE_DIR}}}"
+    assert state["source"] == f"${{GLUELINE_DOCKER_STATE_DIR:-{endpoints.DEFAULT_STATE_DIR}}}"
 
 
 def test_glueline_is_built_from_its_dockerfile_and_tagged() -> None:
@@ -194,7 +197,7 @@ def test_glueline_is_built_from_its_dockerfile_and_tagged() -> None:
 
     assert glueline["build"] == {"context": ".", "dockerfile": "docker/glueline.Dockerfile"}
     assert glueline["image"] == "glueline/glue-service:0.1.0"
-    assert glueline["environment"]["GLUELINE_GLUE_PORT"] == str(docker_backend.GLUE_PORT)
+    assert glueline["environment"]["GLUELINE_GLUE_PORT"] == str(endpoints.GLUE_PORT)
 
 
 def test_the_build_context_admits_only_what_the_image_copies() -> None:
@@ -215,13 +218,59 @@ def test_the_service_requirements_have_the_project_pins() -> None:
         if line.strip() and not line.startswith("#")
     ]
 
-    assert requirements == ["moto[server]==5.2.5", "boto3==1.44.5"]
+    assert requirements == ["moto[server]==5.2.5", "boto3==1.44.5", "pyarrow==26.0.1"]
     assert set(requirements) <= pinned
+
+
+# The requirement that brings each third-party module the service's code imports at load time.
+SERVICE_MODULE_PROVIDERS = {
+    "moto": "moto[server]",
+    "werkzeug": "moto[server]",
+    "boto3": "boto3",
+    "botocore": "boto3",
+    "pyarrow": "pyarrow",
+}
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """Top-level names of the third-party modules a file imports when it is loaded."""
+    roots: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots - set(sys.stdlib_module_names) - {"__future__", "glueline"}
+
+
+def test_the_service_requirements_cover_every_module_the_service_code_imports() -> None:
+    requirements = (REPO / "docker" / "glueline-requirements.txt").read_text(encoding="utf-8")
+    service_code = [
+        *(REPO / "glueline" / "cloud").rglob("*.py"),
+        *(REPO / "glueline" / "docker_backend").rglob("*.py"),
+    ]
+    imported = {
+        root: path.relative_to(REPO) for path in service_code for root in module_level_imports(path)
+    }
+
+    unknown = {
+        root: str(path) for root, path in imported.items() if root not in SERVICE_MODULE_PROVIDERS
+    }
+    assert not unknown, "add these to docker/glueline-requirements.txt and SERVICE_MODULE_PROVIDERS"
+    for root in imported:
+        assert f"{SERVICE_MODULE_PROVIDERS[root]}==" in requirements, root
 
 
 def test_the_network_has_the_fixed_name_glueline_uses_for_job_containers() -> None:
     compose = load_compose()
 
-    assert compose["networks"] == {"glueline": {"name": docker_backend.NETWORK}}
+    assert compose["networks"] == {"glueline": {"name": endpoints.NETWORK}}
     for name, service in compose["services"].items():
         assert service["networks"] == ["glueline"], name
+
+
+def test_the_glue_service_answers_to_its_service_name_and_localhost() -> None:
+    allowed = services()["glueline"]["environment"]["GLUELINE_ALLOWED_HOSTS"]
+
+    assert allowed.split(",") == ["glueline", "localhost"]
+    assert endpoints.GLUE_ENDPOINT_IN_NETWORK.removeprefix("http://").split(":")[0] == "glueline"

@@ -118,18 +118,48 @@ def test_traceback_on_stdout_is_found_when_stderr_has_none() -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        (-9, "Driver process was killed by signal SIGKILL before the job finished"),
+        (
+            -9,
+            "Driver process was killed by signal SIGKILL before the job finished; "
+            "full log: /aws-glue/jobs/error, stream jr_1",
+        ),
         (
             137,
-            "Driver process was killed by signal SIGKILL (exit code 137) "
-            "without a Python traceback",
+            "Driver process was killed by signal SIGKILL (exit code 137) before the job "
+            "finished; full log: /aws-glue/jobs/error, stream jr_1",
         ),
         (
             3,
             "Driver process exited with code 3 without a Python traceback; "
-            "see the /aws-glue/jobs/error log stream of this run",
+            "full log: /aws-glue/jobs/error, stream jr_1",
         ),
     ],
 )
 def test_failure_without_traceback_says_how_the_driver_ended(code: int, expected: str) -> None:
-    assert failure_message(code, SPARK_NOISE) == expected
+    assert failure_message(code, SPARK_NOISE, run_id="jr_1") == expected
+
+
+BROKEN_PIPE = """\
+Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/py4j/clientserver.py", line 503, in send_command
+    self.socket.sendall(command.encode("utf-8"))
+BrokenPipeError: [Errno 32] Broken pipe
+"""
+
+
+def test_a_killed_driver_is_reported_as_killed_not_as_the_broken_pipe_it_caused() -> None:
+    assert failure_message(-9, BROKEN_PIPE) == (
+        "Driver process was killed by signal SIGKILL before the job finished"
+    )
+
+
+def test_a_jvm_out_of_memory_is_the_cause_whatever_python_said() -> None:
+    stderr = (
+        SPARK_NOISE
+        + "Terminating due to java.lang.OutOfMemoryError: Java heap space\n"
+        + BROKEN_PIPE
+    )
+    assert failure_message(3, stderr, run_id="jr_2") == (
+        "Driver ran out of memory: java.lang.OutOfMemoryError: Java heap space "
+        "(exited with code 3); full log: /aws-glue/jobs/error, stream jr_2"
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pyspark
 import pytest
 
 from glueline.cloud.glue import launcher
 from glueline.cloud.glue.launcher import LaunchSpec
 
 ENDPOINT = "http://localhost:4566"
+MAKEFILE = Path(__file__).resolve().parents[3] / "Makefile"
 
 S3A_CONF = [
     "--conf", "spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem",
@@ -72,8 +75,11 @@ def test_script_argv_passes_every_pair_and_sets_job_name_and_run_id() -> None:
 def test_extra_py_files_split_on_commas() -> None:
     arguments = {"--extra-py-files": "s3://code/a.py, s3://code/b.zip,,"}
 
-    assert launcher.extra_py_file_locations(arguments) == ["s3://code/a.py", "s3://code/b.zip"]
-    assert launcher.extra_py_file_locations({}) == []
+    assert launcher.extra_file_locations(arguments, "--extra-py-files") == [
+        "s3://code/a.py",
+        "s3://code/b.zip",
+    ]
+    assert launcher.extra_file_locations({}, "--extra-jars") == []
 
 
 def test_s3a_uses_ssl_only_for_https_endpoints() -> None:
@@ -95,7 +101,8 @@ def test_local_command_is_spark_submit_with_jars_and_s3a() -> None:
         "/venv/pyspark/bin/spark-submit",
         "--master", "local[2]",
         "--driver-memory", "1g",
-        "--jars", "/jars/hadoop-aws-3.3.4.jar,/jars/aws-java-sdk-bundle-1.12.262.jar",
+        "--driver-java-options", "-XX:+ExitOnOutOfMemoryError",
+        "--driver-class-path", "/jars/hadoop-aws-3.3.4.jar:/jars/aws-java-sdk-bundle-1.12.262.jar",
         "--name", "ingest-jr_1",
         *S3A_CONF,
         "--py-files",
@@ -113,6 +120,37 @@ def test_local_command_without_py_files_has_no_py_files_option() -> None:
     )
 
     assert "--py-files" not in command
+    assert "--jars" not in command, "Spark copies --jars files into every run's scratch"
+
+
+def test_a_cluster_run_ships_the_s3a_jars_to_its_executors() -> None:
+    jars = [Path("/jars/hadoop-aws-3.3.4.jar"), Path("/jars/aws-java-sdk-bundle-1.12.262.jar")]
+    command = launcher.local_spark_submit_command(
+        spec(), Path("/s"), jars, ENDPOINT, Path("/kit/driver.py"), master="spark://host:7077"
+    )
+
+    assert command[command.index("--master") + 1] == "spark://host:7077"
+    assert command[command.index("--driver-class-path") + 1] == (
+        "/jars/hadoop-aws-3.3.4.jar:/jars/aws-java-sdk-bundle-1.12.262.jar"
+    )
+    assert command[command.index("--jars") + 1] == (
+        "/jars/hadoop-aws-3.3.4.jar,/jars/aws-java-sdk-bundle-1.12.262.jar"
+    )
+
+
+def test_scratch_environment_sends_every_temporary_file_into_the_drivers_folder(
+    tmp_path: Path,
+) -> None:
+    scratch = tmp_path / "scratch" / "jr_1"
+
+    environment = launcher.scratch_environment(scratch)
+
+    assert scratch.is_dir()
+    assert environment == {
+        "SPARK_LOCAL_DIRS": str(scratch),
+        "SPARK_SUBMIT_OPTS": f'"-Djava.io.tmpdir={scratch}"',
+        "TMPDIR": str(scratch),
+    }
 
 
 def test_docker_command_runs_the_glue_libs_image_with_the_same_arguments() -> None:
@@ -167,10 +205,40 @@ def test_missing_jars_say_to_run_make_setup(tmp_path: Path) -> None:
 
 
 def test_present_jars_are_returned_in_classpath_order(tmp_path: Path) -> None:
-    for name in launcher.S3A_JARS:
+    for name in ("aws-java-sdk-bundle-1.12.262.jar", "hadoop-aws-3.3.4.jar", "unrelated.jar"):
         (tmp_path / name).write_bytes(b"")
 
-    assert launcher.s3a_jars(tmp_path) == [tmp_path / name for name in launcher.S3A_JARS]
+    assert launcher.s3a_jars(tmp_path) == [
+        tmp_path / "hadoop-aws-3.3.4.jar",
+        tmp_path / "aws-java-sdk-bundle-1.12.262.jar",
+    ]
+
+
+def makefile_variable(name: str) -> str:
+    """The value of ``NAME := value`` in the project's Makefile."""
+    found = re.search(rf"^{name}\s*:?=\s*(\S+)\s*$", MAKEFILE.read_text(), re.MULTILINE)
+    assert found, f"{MAKEFILE} defines no {name}"
+    return found.group(1)
+
+
+def test_the_launcher_finds_exactly_the_jars_make_setup_downloads(tmp_path: Path) -> None:
+    """``make setup`` fetches the jars by version; a version bumped on one side only would
+    leave every Glue run failing with missing jars."""
+    downloaded = [
+        f"hadoop-aws-{makefile_variable('HADOOP_VERSION')}.jar",
+        f"aws-java-sdk-bundle-{makefile_variable('AWS_SDK_BUNDLE_VERSION')}.jar",
+    ]
+    for name in downloaded:
+        (tmp_path / name).write_bytes(b"")
+
+    assert launcher.s3a_jars(tmp_path) == [tmp_path / name for name in downloaded]
+
+
+def test_hadoop_aws_matches_the_hadoop_that_pyspark_bundles() -> None:
+    """S3A only works with the hadoop-aws release of the Hadoop client inside PySpark."""
+    pyspark_jars = Path(pyspark.__file__).parent / "jars"
+    bundled = sorted(jar.name for jar in pyspark_jars.glob("hadoop-client-api-*.jar"))
+    assert bundled == [f"hadoop-client-api-{makefile_variable('HADOOP_VERSION')}.jar"]
 
 
 def test_spark_submit_and_driver_exist() -> None:

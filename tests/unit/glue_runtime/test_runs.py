@@ -12,6 +12,7 @@ import pytest
 
 from glueline.cloud.glue import launcher
 from glueline.cloud.glue.runs import (
+    CLOUD_STOPPED,
     ConcurrentRunsExceeded,
     GlueJobRunner,
     JobDefinition,
@@ -39,7 +40,9 @@ class FakeHooks:
         return textwrap.dedent(self.objects[location]).encode()
 
     def write_logs(self, run: JobRun, stdout: str, stderr: str) -> None:
-        self.logs[run.job_run_id] = (stdout, stderr)
+        """Appends, as CloudWatch Logs does: the runtime writes while the run goes."""
+        previous_out, previous_err = self.logs.get(run.job_run_id, ("", ""))
+        self.logs[run.job_run_id] = (previous_out + stdout, previous_err + stderr)
 
     def state_changed(self, run: JobRun) -> None:
         self.states.append(run.state)
@@ -235,13 +238,95 @@ def test_run_takes_settings_from_the_job_unless_the_request_overrides(
     assert run_to_end(runner, hooks, job()).timeout == 2880
 
 
-def test_shutdown_kills_running_drivers(runner: GlueJobRunner) -> None:
+def test_glue_4_job_runs_locally_with_a_warning_in_its_error_log(runner: GlueJobRunner) -> None:
+    hooks = FakeHooks({SCRIPT: "print('ran')\n"})
+
+    run = run_to_end(runner, hooks, job(glue_version="4.0"))
+
+    assert run.state == "SUCCEEDED", run.error_message
+    stdout, stderr = hooks.logs[run.job_run_id]
+    assert stdout.strip() == "ran"
+    assert stderr.splitlines()[0] == (
+        "glueline: WARNING: Glue 4.0 runs Spark 3.3.0, Python 3.10 in AWS, but the local cloud "
+        "has Spark 3.5.6 on Python 3.11, as Glue 5.0 and 5.1 have: this run uses them, so it "
+        "may behave differently from AWS"
+    )
+
+
+def test_glue_2_job_fails_before_its_script_runs(runner: GlueJobRunner) -> None:
+    hooks = FakeHooks({SCRIPT: "print('ran')\n"})
+
+    run = run_to_end(runner, hooks, job(glue_version="2.0"))
+
+    assert run.state == "FAILED"
+    assert hooks.states == ["STARTING", "FAILED"]
+    assert (run.error_message or "").startswith(
+        "Glue 2.0 runs Spark 2.4.3, Python 3.7, which the local cloud does not have"
+    )
+    stdout, stderr = hooks.logs[run.job_run_id]
+    assert (stdout, stderr) == ("", run.error_message)
+
+
+def test_glue_5_1_job_runs_without_a_version_warning(runner: GlueJobRunner) -> None:
+    hooks = FakeHooks({SCRIPT: "print('ran')\n"})
+
+    run = run_to_end(runner, hooks, job(glue_version="5.1"))
+
+    assert run.state == "SUCCEEDED", run.error_message
+    assert "WARNING" not in hooks.logs[run.job_run_id][1]
+
+
+def test_shutdown_kills_running_drivers_and_ends_waiting_runs(runner: GlueJobRunner) -> None:
     hooks = FakeHooks({SCRIPT: "import time\ntime.sleep(60)\n"})
-    run = runner.start(job(), [], RunRequest(), hooks)
+    runs: list[JobRun] = []
+    run = runner.start(job(job_run_queuing_enabled=True), runs, RunRequest(), hooks)
+    waiting = runner.start(job(job_run_queuing_enabled=True), runs, RunRequest(), hooks)
     wait_until(lambda: run.state == "RUNNING")
+    pid = next(iter(runner._drivers.values())).pid
 
     runner.shutdown()
     runner.wait(run, timeout=30)
+    runner.wait(waiting, timeout=30)
 
-    assert run.state == "FAILED"
-    assert "killed by signal SIGKILL" in (run.error_message or "")
+    assert (run.state, waiting.state) == ("FAILED", "FAILED")
+    assert run.error_message == waiting.error_message == CLOUD_STOPPED
+    assert not alive(pid)
+
+
+def test_a_runs_temporary_files_go_to_its_own_folder_and_are_removed_with_it(
+    runner: GlueJobRunner, tmp_path: Path
+) -> None:
+    """A driver killed before its JVM cleans up must not leave Spark's files in /tmp."""
+    hooks = FakeHooks(
+        {
+            SCRIPT: """
+            import os, tempfile
+            print(os.environ["SPARK_LOCAL_DIRS"])
+            with open(os.path.join(tempfile.gettempdir(), "scratch.bin"), "wb") as file:
+                file.write(b"x" * 1024)
+            os._exit(0)
+            """
+        }
+    )
+
+    run = run_to_end(runner, hooks, job())
+
+    assert run.state == "SUCCEEDED"
+    scratch = Path(hooks.logs[run.job_run_id][0].strip())
+    assert scratch == tmp_path / "work" / "glue" / "scratch" / run.job_run_id
+    assert not scratch.exists()
+
+
+def test_a_new_runner_removes_what_a_killed_cloud_left(tmp_path: Path) -> None:
+    glue_dir = tmp_path / "work" / "glue"
+    leftover = glue_dir / "scratch" / "jr_killed" / "spark-1" / "userFiles"
+    leftover.mkdir(parents=True)
+    (glue_dir / "jr_killed").mkdir()
+    (glue_dir / "jr_killed" / "stdout.log").write_text("kept\n")
+    (glue_dir / "warm" / "driver-1").mkdir(parents=True)
+
+    GlueJobRunner(CloudSettings(port=1, state_dir=tmp_path), command_builder=python_command)
+
+    assert not (glue_dir / "scratch").exists()
+    assert not (glue_dir / "warm").exists()
+    assert (glue_dir / "jr_killed" / "stdout.log").read_text() == "kept\n"

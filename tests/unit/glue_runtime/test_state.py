@@ -110,9 +110,23 @@ def test_rendering_is_get_job_run_shaped() -> None:
         "Timeout": 10,
         "LogGroupName": "/aws-glue/jobs",
         "GlueVersion": "5.0",
+        "JobRunQueuingEnabled": False,
         "WorkerType": "G.1X",
         "NumberOfWorkers": 2,
     }
+    run.trigger_name = "after-extract"
+    assert run.as_dict()["TriggerName"] == "after-extract"
+
+
+def test_a_waiting_run_holds_no_slot_and_may_start_time_out_or_stop() -> None:
+    for next_state in ("STARTING", "TIMEOUT", "STOPPING"):
+        run = new_run(Clock())
+        run.state = "WAITING"
+        assert not run.is_active
+        assert run.transition(next_state)
+    finished = new_run(Clock())
+    finished.state = "WAITING"
+    assert not finished.transition("SUCCEEDED"), "a run that never ran cannot succeed"
 
 
 def test_active_runs_hold_a_concurrency_slot() -> None:

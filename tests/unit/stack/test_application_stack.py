@@ -47,6 +47,7 @@ def test_legislators_job_reads_input_and_writes_output_prefixes(application: Tem
     }
     assert arguments["--table_name"] == "legislators"
     assert arguments["--database_name"] == import_of("GlueDatabaseName")
+    assert arguments["--job-bookmark-option"] == "job-bookmark-enable"
     assert properties["GlueVersion"] == "5.1"
 
 

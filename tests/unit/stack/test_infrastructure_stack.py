@@ -55,6 +55,20 @@ def test_lifecycle_expires_current_and_old_versions(
     assert expiry["Status"] == "Enabled"
 
 
+def test_job_temp_files_expire_but_job_scripts_do_not(infrastructure: Template) -> None:
+    """Glue's --TempDir holds what a run that died before publishing left; it expires."""
+    rules = bucket(infrastructure, ASSETS_BUCKET)["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = [rule for rule in rules if "ExpirationInDays" in rule]
+    assert expiring == [
+        {
+            "Id": "expire-job-temp-files",
+            "Prefix": "temp/",
+            "ExpirationInDays": 7,
+            "Status": "Enabled",
+        }
+    ]
+
+
 def test_every_bucket_policy_denies_plain_http(infrastructure: Template) -> None:
     policies = infrastructure.find_resources("AWS::S3::BucketPolicy")
     assert len(policies) == 4

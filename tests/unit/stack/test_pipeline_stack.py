@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterable
+from importlib.metadata import requires, version
 from typing import Any
 
 from aws_cdk.assertions import Template
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from stack.config import REPO_ROOT, StageSettings, load_config
+from stack.pipeline_stack import CHECK_PACKAGES, verify_commands
 
 PIPELINE_ACCOUNT, DEV_ACCOUNT, PROD_ACCOUNT = "000000000001", "000000000004", "000000000005"
+DEV_VERIFY_ROLE = f"arn:aws:iam::{DEV_ACCOUNT}:role/glueline-dev-verify"
+
+
+def dev_settings() -> StageSettings:
+    return load_config("aws", allow_placeholders=True).stage("dev")
 
 
 def stages(pipeline: Template) -> list[dict[str, Any]]:
@@ -84,16 +100,130 @@ def test_synth_runs_the_unit_tests_before_synthesizing_the_aws_config(
     assert synth["phases"]["install"]["runtime-versions"] == {"python": "3.11", "nodejs": "20"}
 
 
-def test_dev_check_may_only_assume_the_dev_lookup_role(pipeline: Template) -> None:
-    policies = pipeline.find_resources("AWS::IAM::Policy")
-    lookup = f"arn:aws:iam::{DEV_ACCOUNT}:role/cdk-hnb659fds-lookup-role-{DEV_ACCOUNT}-us-east-1"
-    assume_statements = [
-        statement
-        for policy in policies.values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if statement["Action"] == "sts:AssumeRole" and statement["Resource"] == lookup
+def verify_dev(pipeline: Template) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The VerifyDev action and the CodeBuild project it runs."""
+    by_name = {stage["Name"]: stage for stage in stages(pipeline)}
+    [action] = [a for a in by_name["DevApplication"]["Actions"] if a["Name"] == "VerifyDev"]
+    project_id = action["Configuration"]["ProjectName"]["Ref"]
+    return action, pipeline.to_json()["Resources"][project_id]
+
+
+def test_dev_check_runs_glueline_e2e_against_dev_as_dev_verify_role(pipeline: Template) -> None:
+    _, project = verify_dev(pipeline)
+    spec = json.loads(project["Properties"]["Source"]["BuildSpec"])
+    assert spec["phases"]["build"]["commands"] == [
+        f"aws configure set profile.glueline-verify.role_arn {DEV_VERIFY_ROLE}",
+        "aws configure set profile.glueline-verify.credential_source EcsContainer",
+        "aws configure set profile.glueline-verify.role_session_name glueline-verify-dev",
+        "AWS_PROFILE=glueline-verify python -m glueline.cli e2e --target aws "
+        "--project glueline --stage dev --region us-east-1",
     ]
-    assert len(assume_statements) == 1
+
+
+def test_dev_check_installs_only_what_the_check_imports_at_the_tested_versions(
+    pipeline: Template,
+) -> None:
+    _, project = verify_dev(pipeline)
+    spec = json.loads(project["Properties"]["Source"]["BuildSpec"])
+    assert spec["phases"]["install"]["commands"] == [
+        "python -m pip install --quiet --disable-pip-version-check --no-cache-dir "
+        f"boto3=={version('boto3')} pyarrow=={version('pyarrow')}"
+    ]
+    assert spec["phases"]["install"]["runtime-versions"]["python"] == "3.11"
+
+
+def test_dev_check_reads_the_commit_that_was_deployed(pipeline: Template) -> None:
+    """glueline/ and the sample data come from the source artifact of the same execution."""
+    action, _ = verify_dev(pipeline)
+    [source] = stages(pipeline)[0]["Actions"]
+    assert action["InputArtifacts"] == source["OutputArtifacts"]
+
+
+def test_dev_check_runner_may_assume_only_dev_verify_role(pipeline: Template) -> None:
+    _, project = verify_dev(pipeline)
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    role = pipeline.to_json()["Resources"][role_id]["Properties"]
+    assert role["RoleName"] == "glueline-dev-check-runner"
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "codebuild.amazonaws.com"}
+    statements = [
+        statement
+        for policy in pipeline.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    sts = [s for s in statements if any(a.startswith("sts:") for a in _as_list(s["Action"]))]
+    assert sts == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Resource": DEV_VERIFY_ROLE}]
+    touching_dev = [s for s in statements if DEV_ACCOUNT in json.dumps(s["Resource"])]
+    assert touching_dev == sts
+
+
+#: Runs a module with every installed distribution hidden except the allowed ones, as in a
+#: CodeBuild image where only those were installed; optional imports then fall back.
+ONLY_ALLOWED_DISTRIBUTIONS = """
+import importlib.abc, importlib.metadata, runpy, sys
+allowed = set(sys.argv[1].split(","))
+owners = importlib.metadata.packages_distributions()
+hidden = {
+    module for module, names in owners.items()
+    if not {name.lower().replace("_", "-") for name in names} & allowed
+}
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in hidden:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Hide())
+sys.argv = sys.argv[2:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def requirement_closure(names: Iterable[str]) -> set[str]:
+    """The distributions ``names`` need, with what those need in turn (extras left out)."""
+    found: set[str] = set()
+    pending = [canonicalize_name(name) for name in names]
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for line in requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(canonicalize_name(requirement.name))
+    return found
+
+
+def test_dev_check_command_runs_with_only_the_packages_it_installs() -> None:
+    """The pipeline's command line where only the check's packages exist and no AWS answers:
+    the arguments parse, every import resolves, and the check fails on the connection."""
+    [*_, command] = verify_commands(load_config("aws", allow_placeholders=True), dev_settings())
+    assignment, python, flag, module, *arguments = shlex.split(command)
+    assert (assignment, python, flag, module) == (
+        "AWS_PROFILE=glueline-verify",
+        "python",
+        "-m",
+        "glueline.cli",
+    )
+    allowed = requirement_closure(CHECK_PACKAGES) | {"glueline"}
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("AWS_")},
+        "AWS_ENDPOINT_URL": "http://localhost:1",
+        "AWS_ACCESS_KEY_ID": "unused",
+        "AWS_SECRET_ACCESS_KEY": "unused",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", ONLY_ALLOWED_DISTRIBUTIONS, ",".join(allowed), module, *arguments],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "  FAIL Could not connect to the endpoint URL" in result.stdout
 
 
 def test_stage_stacks_live_in_their_own_accounts_and_prod_retains_data(aws_app: Any) -> None:
@@ -114,3 +244,7 @@ def test_pipeline_stack_is_tagged(pipeline: Template) -> None:
     [resource] = pipeline.find_resources("AWS::CodePipeline::Pipeline").values()
     assert {"Key": "Environment", "Value": "pipeline"} in resource["Properties"]["Tags"]
     assert {"Key": "CostCenter", "Value": "data-platform-aws"} in resource["Properties"]["Tags"]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
