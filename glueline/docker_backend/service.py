@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from glueline.cloud.glue import launcher
+from glueline.cloud.glue import glue_versions, launcher
 from glueline.cloud.settings import LOCAL_ACCOUNT_ID, CloudSettings
 from glueline.docker_backend.endpoints import (
     GLUE_ENDPOINT_IN_NETWORK,
@@ -27,6 +27,11 @@ log = logging.getLogger("glueline.docker")
 #: Inside the container the service listens on every interface of the container's own
 #: network namespace; compose publishes the port on the host's 127.0.0.1 only.
 CONTAINER_BIND_ADDRESS = "0.0.0.0"
+#: What the drivers run on: the AWS Glue libs image is Glue 5.0's runtime. The service's own
+#: interpreter has no PySpark, so a job's ``GlueVersion`` is checked against this instead.
+GLUE_LIBS_RUNTIME = glue_versions.LocalRuntime(
+    glue_versions.GLUE_RUNTIMES["5.0"].spark, glue_versions.GLUE_RUNTIMES["5.0"].python
+)
 
 
 def job_command(spec: launcher.LaunchSpec) -> list[str]:
@@ -51,7 +56,11 @@ def docker_runtime(settings: CloudSettings, hooks: LocalStackRunHooks) -> dict[s
 
     return {
         "glue_runner": GlueJobRunner(
-            settings, command_builder=job_command, install_python_modules=False, job_bookmarks=False
+            settings,
+            command_builder=job_command,
+            install_python_modules=False,
+            job_bookmarks=False,
+            runtime=GLUE_LIBS_RUNTIME,
         ),
         "glue_hooks_for": lambda _job: hooks,
     }

@@ -185,6 +185,7 @@ class GlueJobRunner:
         role_credentials: RoleCredentialsProvider | None = None,
         install_python_modules: bool = True,
         job_bookmarks: bool = True,
+        runtime: glue_versions.LocalRuntime | None = None,
     ) -> None:
         """``command_builder`` and ``seconds_per_minute`` exist so that unit tests can run
         plain Python instead of Spark and a one-minute timeout in a fraction of a second.
@@ -197,6 +198,10 @@ class GlueJobRunner:
         Python) leaves ``--additional-python-modules`` uninstalled, with a warning in the
         run's error log. ``job_bookmarks`` off (the same targets: the bookmark folder is on
         this machine) runs jobs that enable bookmarks without them, with a warning too.
+
+        ``runtime`` is the Spark and Python the drivers run on, which a job's ``GlueVersion``
+        is checked against; None: this interpreter and its PySpark (a ``command_builder``
+        that runs drivers elsewhere, as the Docker setup's Glue libs image, names its own).
         """
         self._settings = settings
         _remove_leftover_scratch(settings.work_dir / "glue")
@@ -205,6 +210,7 @@ class GlueJobRunner:
         self._job_bookmarks = job_bookmarks
         self._seconds_per_minute = seconds_per_minute
         self._build_command = command_builder or self._local_command
+        self._runtime = runtime
         self._warm_pool = None if command_builder else self._start_warm_pool(warm_drivers)
         self._module_cache = (
             python_modules.ModuleCache(
@@ -357,7 +363,9 @@ class GlueJobRunner:
 
     def _run_to_end(self, job: JobDefinition, run: JobRun, hooks: RunHooks) -> None:
         run_dir = self._settings.work_dir / "glue" / run.job_run_id
-        version = glue_versions.decide(job.glue_version, glue_versions.local_runtime())
+        version = glue_versions.decide(
+            job.glue_version, self._runtime or glue_versions.local_runtime()
+        )
         if version.verdict is glue_versions.Verdict.WARN:
             hooks.write_logs(run, "", f"glueline: WARNING: {version.message}\n")
         for warning in job.warnings:

@@ -10,7 +10,7 @@ from typing import Any
 
 from glueline.cloud.settings import CloudSettings
 from glueline.docker_backend.run_hooks import LocalStackRunHooks
-from glueline.docker_backend.service import docker_runtime, job_command
+from glueline.docker_backend.service import GLUE_LIBS_RUNTIME, docker_runtime, job_command
 
 
 def client(service: str) -> Any:
@@ -27,3 +27,8 @@ def test_the_docker_runtime_options_pick_the_glue_libs_command_and_localstack_ho
 
     assert options["glue_runner"]._build_command is job_command
     assert options["glue_hooks_for"](object()) is hooks
+    assert options["glue_runner"]._runtime == GLUE_LIBS_RUNTIME
+
+
+def test_the_glue_libs_runtime_is_glue_5s_spark_and_python() -> None:
+    assert (GLUE_LIBS_RUNTIME.spark, GLUE_LIBS_RUNTIME.python) == ("3.5.4", "3.11")

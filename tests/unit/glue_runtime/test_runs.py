@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from glueline.cloud.glue import launcher
+from glueline.cloud.glue import glue_versions, launcher
 from glueline.cloud.glue.runs import (
     CLOUD_STOPPED,
     ConcurrentRunsExceeded,
@@ -274,6 +274,39 @@ def test_glue_5_1_job_runs_without_a_version_warning(runner: GlueJobRunner) -> N
 
     assert run.state == "SUCCEEDED", run.error_message
     assert "WARNING" not in hooks.logs[run.job_run_id][1]
+
+
+def test_a_runner_whose_drivers_run_elsewhere_checks_versions_against_their_runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Docker setup's Glue service has no PySpark of its own: its drivers run in the Glue
+    libs image, so the runtime it names decides, and the service's interpreter is not asked."""
+
+    def no_pyspark(_name: str) -> str:
+        raise glue_versions.metadata.PackageNotFoundError("pyspark")
+
+    glue_versions.local_runtime.cache_clear()
+    monkeypatch.setattr(glue_versions.metadata, "version", no_pyspark)
+    settings = CloudSettings(port=1, state_dir=tmp_path)
+    spark_3_3 = glue_versions.LocalRuntime("3.3.2", "3.10")
+    runner = GlueJobRunner(settings, command_builder=python_command, runtime=spark_3_3)
+    hooks = FakeHooks({SCRIPT: "print('ran')\n"})
+
+    on_4 = run_to_end(runner, hooks, job(glue_version="4.0"))
+    on_5 = run_to_end(runner, hooks, job(glue_version="5.0"))
+
+    assert on_4.state == "SUCCEEDED", on_4.error_message
+    assert "WARNING" not in hooks.logs[on_4.job_run_id][1]
+    assert on_5.state == "SUCCEEDED", on_5.error_message
+    assert (
+        hooks.logs[on_5.job_run_id][1]
+        .splitlines()[0]
+        .endswith(
+            "but the local cloud has Spark 3.3.2 on Python 3.10, as Glue 4.0 have: this run uses "
+            "them, so it may behave differently from AWS"
+        )
+    )
+    glue_versions.local_runtime.cache_clear()
 
 
 def test_shutdown_kills_running_drivers_and_ends_waiting_runs(runner: GlueJobRunner) -> None:
