@@ -123,7 +123,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup  ## benchmarks: they print figures and assert nothing
+bench: up  ## benchmarks (after `make up`, which the pipeline one needs): they print figures and assert nothing
 	$(BIN)/python benchmarks/local_cloud.py
 	$(BIN)/python benchmarks/glue_runs.py
 	$(BIN)/python benchmarks/pipeline.py
