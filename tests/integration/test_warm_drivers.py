@@ -65,6 +65,18 @@ import boto3
 print("caller", boto3.client("sts").get_caller_identity()["Arn"])
 """
 
+KILLS_ITS_JVM_THEN_SLEEPS = """
+import os
+import signal
+import time
+
+from pyspark.context import SparkContext
+
+jvm = SparkContext.getOrCreate()._jvm
+os.kill(jvm.java.lang.ProcessHandle.current().pid(), signal.SIGKILL)
+time.sleep(600)
+"""
+
 TALKS_THEN_SLEEPS = """
 import time
 
@@ -169,6 +181,22 @@ def test_a_script_that_exits_ends_its_run_with_that_code(cloud, aws) -> None:
     wait_for(lambda: warm_ready(cloud), timeout=RUN_SECONDS)
     succeeded, _ = run_to_end(aws, job, **{"--code": "0"})
     assert succeeded["JobRunState"] == "SUCCEEDED"
+
+
+def test_a_warm_driver_whose_jvm_dies_ends_its_run_though_the_script_never_notices(
+    cloud, aws
+) -> None:
+    """A cold driver ends with its JVM (``spark-submit`` is the JVM); a warm driver's Python
+    outlives it, and must not keep the run RUNNING until its timeout."""
+    job = job_with(aws, "kills-its-jvm", KILLS_ITS_JVM_THEN_SLEEPS)
+    wait_for(lambda: warm_ready(cloud), timeout=RUN_SECONDS)
+    run, output = run_to_end(aws, job)
+    assert output[0].startswith("glueline: started on a warm Spark driver")
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == (
+        "Driver process was killed by signal SIGKILL before the job finished; "
+        f"full log: /aws-glue/jobs/error, stream {run['Id']}"
+    )
 
 
 def test_a_run_with_its_own_spark_settings_starts_cold_and_gets_them(cloud, aws) -> None:

@@ -7,6 +7,7 @@ releases it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from glueline.cloud import patches
@@ -23,6 +24,60 @@ def install() -> None:
     _role_managed_and_inline_policies()
     _log_groups_a_first_write_created_can_be_declared()
     _stack_resources_are_the_created_ones()
+
+
+#: What a fix applies after moto has created or updated a resource from its template:
+#: ``(resource, properties, account_id, region_name)``.
+ApplyProperties = Callable[[Any, dict[str, Any], str, str], None]
+#: Removes a resource that moto created but the fix could not complete.
+UndoCreate = Callable[[Any, str, str], None]
+
+
+def _complete_from_template(
+    model: type, apply: ApplyProperties, *, reason: str, undo: UndoCreate | None = None
+) -> None:
+    """Have ``apply`` set what moto's ``model`` drops, after moto creates or updates it.
+
+    A creation that ``apply`` fails is undone with ``undo``: the resource exists, but not
+    as the template says, and must not be left for a rollback to miss.
+    """
+
+    @patches.wrap(model, "create_from_cloudformation_json", reason=reason)
+    def create(
+        original: Any,
+        cls: type,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        resource = original(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        try:
+            apply(resource, cloudformation_json.get("Properties", {}), account_id, region_name)
+        except Exception:
+            if undo is not None:
+                undo(resource, account_id, region_name)
+            raise
+        return resource
+
+    @patches.wrap(model, "update_from_cloudformation_json", reason=reason)
+    def update(
+        original: Any,
+        cls: type,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        resource = original(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        apply(resource, cloudformation_json.get("Properties", {}), account_id, region_name)
+        return resource
 
 
 def _kms_key_properties_as_cloudformation_writes_them() -> None:
@@ -105,7 +160,7 @@ def _bucket_configuration_from_template() -> None:
 
     reason = "bucket versioning, lifecycle and public access block from templates"
 
-    def apply(bucket: Any, properties: dict[str, Any], account_id: str) -> None:
+    def apply(bucket: Any, properties: dict[str, Any], account_id: str, _region: str) -> None:
         backend = s3_backends[account_id]["aws"]
         versioning = properties.get("VersioningConfiguration")
         if versioning:
@@ -121,37 +176,7 @@ def _bucket_configuration_from_template() -> None:
                 {key: str(value).lower() == "true" for key, value in public_access.items()},
             )
 
-    @patches.wrap(FakeBucket, "create_from_cloudformation_json", reason=reason)
-    def create(
-        original_create: Any,
-        cls: type,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        bucket = original_create(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        apply(bucket, cloudformation_json.get("Properties", {}), account_id)
-        return bucket
-
-    @patches.wrap(FakeBucket, "update_from_cloudformation_json", reason=reason)
-    def update(
-        original_update: Any,
-        cls: type,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Any:
-        bucket = original_update(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        apply(bucket, cloudformation_json.get("Properties", {}), account_id)
-        return bucket
+    _complete_from_template(FakeBucket, apply, reason=reason)
 
 
 def lifecycle_rule_for_api(rule: dict[str, Any]) -> dict[str, Any]:
@@ -221,44 +246,15 @@ def _lambda_function_settings_from_template() -> None:
 
     reason = "Lambda layers, dead-letter queue and logging configuration from templates"
 
-    def apply(function: Any, properties: dict[str, Any]) -> None:
+    def apply(function: Any, properties: dict[str, Any], _account_id: str, _region: str) -> None:
         apply_delivery_settings(function, properties)
         if "Layers" in properties:
             function.layers = function._get_layers_data(properties["Layers"])
 
-    @patches.wrap(LambdaFunction, "create_from_cloudformation_json", reason=reason)
-    def create(
-        original_create: Any,
-        cls: type,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        function = original_create(cls, resource_name, cloudformation_json, *args, **kwargs)
-        try:
-            apply(function, cloudformation_json["Properties"])
-        except Exception:
-            # Created, but not as the template says: not left behind for a rollback to miss.
-            function.delete(function.account_id, function.region)
-            raise
-        return function
+    def remove(function: Any, _account_id: str, _region: str) -> None:
+        function.delete(function.account_id, function.region)
 
-    @patches.wrap(LambdaFunction, "update_from_cloudformation_json", reason=reason)
-    def update(
-        original_update: Any,
-        cls: type,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        function = original_update(
-            cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs
-        )
-        apply(function, cloudformation_json["Properties"])
-        return function
+    _complete_from_template(LambdaFunction, apply, reason=reason, undo=remove)
 
 
 def _lambda_layer_versions_have_an_identity() -> None:
@@ -317,41 +313,13 @@ def _role_managed_and_inline_policies() -> None:
         for name, document in inline.items():
             role.put_policy(name, document if isinstance(document, str) else json.dumps(document))
 
-    @patches.wrap(Role, "create_from_cloudformation_json", reason=reason)
-    def create(
-        original: Any,
-        cls: type,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        role = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        try:
-            sync(
-                role, cloudformation_json.get("Properties", {}), backend_of(account_id, region_name)
-            )
-        except Exception:
-            backend_of(account_id, region_name).delete_role(role.name)
-            raise
-        return role
+    def apply(role: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+        sync(role, properties, backend_of(account_id, region_name))
 
-    @patches.wrap(Role, "update_from_cloudformation_json", reason=reason)
-    def update(
-        original: Any,
-        cls: type,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Any:
-        role = original(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        sync(role, cloudformation_json.get("Properties", {}), backend_of(account_id, region_name))
-        return role
+    def remove(role: Any, account_id: str, region_name: str) -> None:
+        backend_of(account_id, region_name).delete_role(role.name)
+
+    _complete_from_template(Role, apply, reason=reason, undo=remove)
 
     @patches.wrap(Role, "delete_from_cloudformation_json", reason=reason)
     def delete(

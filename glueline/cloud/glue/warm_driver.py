@@ -15,7 +15,9 @@ notes their sizes at the hand-off, so the warm-up's lines are not part of the ru
 
 When the script ends, the JVM's fate is written to the assignment's ``status_file``: a
 script whose JVM died (out of memory, killed) only sees Py4J errors, and the runtime needs
-the JVM's exit status to say what happened.
+the JVM's exit status to say what happened. A script may also never notice (it sleeps, or
+waits on something else): :class:`JvmWatch` then ends the driver itself, as ``spark-submit``
+ends when its JVM does, instead of leaving the run RUNNING until its timeout.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 import uuid
 from typing import Any
 
 CONF_VARIABLE = "GLUELINE_WARM_SPARK_CONF"
+#: How often the driver checks that its JVM still runs.
+JVM_POLL_SECONDS = 0.5
 READY_FD_VARIABLE = "GLUELINE_WARM_READY_FD"
 #: Names the bucket a driver warms S3A on, for the few seconds it exists.
 WARM_UP_BUCKET_PREFIX = "glueline-warm-up-"
@@ -210,24 +217,86 @@ def _exit_code(code: object) -> int:
     return 1
 
 
+def _jvm_returncode(gateway_process: subprocess.Popen[bytes] | None) -> int | None:
+    """The JVM's exit status, or None while it runs.
+
+    ``wait`` with a timeout rather than ``poll``: ``poll`` answers None whenever another
+    thread (:class:`JvmWatch` polling) holds the process's wait lock, even for a JVM that
+    is gone.
+    """
+    if gateway_process is None:
+        return None
+    try:
+        return gateway_process.wait(timeout=0.1)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def record_jvm_status(context: Any, status_file: str) -> bool:
     """Write the JVM's exit status (None while it runs); returns whether it still runs."""
-    gateway_process = getattr(context._gateway, "proc", None)
-    returncode = gateway_process.poll() if gateway_process is not None else None
+    returncode = _jvm_returncode(getattr(context._gateway, "proc", None))
     with open(status_file, "w", encoding="utf-8") as file:
         json.dump({"jvm_returncode": returncode}, file)
     return returncode is None
 
 
+class JvmWatch:
+    """Ends the driver when its JVM dies before the script has ended.
+
+    Idle, a driver whose JVM is gone must not be handed a run; running, a script that never
+    calls the JVM again would keep the run RUNNING until its timeout. Either way the driver
+    exits with status 1, after writing the JVM's status to the run's ``status_file`` if it
+    has one, so the runtime says what happened (killed by a signal, out of memory).
+    """
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._lock = threading.Lock()
+        self._status_file: str | None = None
+        self._exiting = False
+
+    def start(self) -> None:
+        threading.Thread(target=self._watch, name="glueline-jvm-watch", daemon=True).start()
+
+    def assigned(self, status_file: str) -> None:
+        with self._lock:
+            self._status_file = status_file
+
+    def expect_exit(self) -> None:
+        """From here on the JVM's end is the driver's own shutdown, not a failure."""
+        with self._lock:
+            self._exiting = True
+
+    def _watch(self) -> None:
+        gateway_process = getattr(self._context._gateway, "proc", None)
+        if gateway_process is None:
+            return
+        while gateway_process.poll() is None:
+            time.sleep(JVM_POLL_SECONDS)
+        with self._lock:
+            if self._exiting:
+                return
+            if self._status_file is not None:
+                record_jvm_status(self._context, self._status_file)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(1)
+
+
 def main() -> None:
     context = start_spark()
+    watch = JvmWatch(context)
+    watch.start()
     warm_up(context)
     announce_ready()
     line = sys.stdin.readline()
     if not line:
+        watch.expect_exit()
         return
     assignment = json.loads(line)
+    watch.assigned(assignment["status_file"])
     code = run_assignment(context, assignment)
+    watch.expect_exit()
     sys.stdout.flush()
     sys.stderr.flush()
     if not record_jvm_status(context, assignment["status_file"]):
