@@ -8,12 +8,10 @@ CloudFormation and glueline's Glue service here; tests/docker runs the real pair
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from glueline.docker_backend.provisioning import provision
 from glueline.docker_backend.templates import (
@@ -62,19 +60,6 @@ TEMPLATE = {
         "Bucket": {"Type": "AWS::S3::Bucket"},
     }
 }
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield
 
 
 def client(service: str) -> Any:

@@ -8,29 +8,14 @@ checks the same hooks against LocalStack itself, from glueline's Glue service co
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from glueline.cloud.glue.runs import ObjectNotFound
 from glueline.cloud.glue.state import JobRun
 from glueline.docker_backend.run_hooks import LocalStackRunHooks
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield
 
 
 def client(service: str) -> Any:
