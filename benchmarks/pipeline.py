@@ -89,6 +89,8 @@ def main() -> None:
         megabytes = size / 1e6
         pipeline_rate, plain_rate = megabytes / sum(steps), megabytes / plain
         print(f"{megabytes:.0f} MB CSV:")
+        for step, seconds in zip(STEPS, steps, strict=True):
+            print(f"  {step:<26}        {seconds:6.1f} s")
         print(
             f"  PutObject -> readable {sum(steps):6.1f} s ({pipeline_rate:.2f} MB/s), "
             f"of which the run {steps[2]:.1f} s"

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Observation, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -75,13 +74,13 @@ class ParsedCsv:
     """A parsed CSV: ``rows`` has the normalized columns plus ``BAD_ROW_COLUMN``.
 
     ``BAD_ROW_COLUMN`` is null for good rows and holds the raw record for rows that did not
-    parse. ``rows`` is cached so that counting, splitting and writing read the object once.
+    parse.
     """
 
     rows: DataFrame
     column_mapping: list[tuple[str | None, str]]
-    #: Parsed from the cached lines (True) or, because a quoted field spans lines or a data
-    #: line repeats the header, from the file with ``multiLine`` (False).
+    #: Parsed line by line (True) or, because a quoted field spans lines or a data line
+    #: repeats the header, with ``multiLine`` (False).
     line_by_line: bool = True
 
 
@@ -170,10 +169,11 @@ def check_readable_path(path: str) -> None:
 
 @dataclass(frozen=True)
 class Lines:
-    """An object's lines, read once and cached, with what one pass over them tells.
+    """What one pass over an object's lines tells about how to parse it.
 
     ``frame`` has ``line_order`` (file order), ``value`` (the line) and ``quotes`` (its
-    number of double quotes).
+    number of double quotes). It is not cached: only a file refused for an unclosed quote
+    reads it again.
     """
 
     frame: DataFrame
@@ -186,20 +186,20 @@ class Lines:
     header_repeats: int
 
 
-def scan_lines(spark: SparkSession, path: str) -> Lines:
-    """Read the object's lines (splittable, in parallel) and count what decides how to parse.
+def _quote_count(line: Column) -> Column:
+    """Double quotes in ``line``: bytes removed by dropping them, as a quote is one UTF-8 byte.
 
-    This is the only read of the object for a file whose quoted fields stay on their line,
-    which is most files: parsing then works on the cached lines.
+    A byte search, several times faster than ``translate`` or a character count.
     """
-    frame = (
-        spark.read.text(path)
-        .select(
-            F.monotonically_increasing_id().alias("line_order"),
-            "value",
-            (F.length("value") - F.length(F.regexp_replace("value", '"', ""))).alias("quotes"),
-        )
-        .persist(StorageLevel.MEMORY_AND_DISK)
+    return F.octet_length(line) - F.octet_length(F.replace(line, F.lit('"'), F.lit("")))
+
+
+def scan_lines(spark: SparkSession, path: str) -> Lines:
+    """Count, in one splittable pass over the object's lines, what decides how to parse it."""
+    frame = spark.read.text(path).select(
+        F.monotonically_increasing_id().alias("line_order"),
+        "value",
+        _quote_count(F.col("value")).alias("quotes"),
     )
     first = frame.filter(F.col("line_order") == 0).select("value").first()
     header = first["value"] if first else None
@@ -222,7 +222,7 @@ def scan_lines(spark: SparkSession, path: str) -> Lines:
 
 
 def read_csv(spark: SparkSession, path: str, lines: Lines | None = None) -> ParsedCsv:
-    """Read a CSV object into a cached DataFrame that keeps malformed rows detectable.
+    """Read a CSV object into a DataFrame that keeps malformed rows detectable.
 
     Parsing is done twice, each time for a reason:
 
@@ -233,23 +233,25 @@ def read_csv(spark: SparkSession, path: str, lines: Lines | None = None) -> Pars
        each bad row, which the error message and the quarantine need. Rows with the wrong
        number of fields or values that do not parse under the schema land there.
 
-    Both parse the cached lines of :func:`scan_lines`, so the object is read once. That is
-    exact when no quoted field spans lines and no data line repeats the header (Spark drops
-    such lines when it parses lines rather than a file); otherwise both parse the file itself
-    with ``multiLine``, which is slower (one task) but exact for any RFC 4180 file. The
-    header's names come from the header line as written: Spark renames duplicates (``name0``,
-    ``name3``) before they could be seen.
+    Both parse the file line by line, in parallel splits, as a plain Spark CSV read does. That
+    is exact when no quoted field spans lines and no data line repeats the header (Spark's
+    inference skips such lines, so their values would not count towards the types);
+    otherwise both parse with ``multiLine``, which is slower (one task) but exact for any RFC
+    4180 file. The header's names come from the header line as written: Spark renames
+    duplicates (``name0``, ``name3``) before they could be seen.
 
-    The result is cached: besides saving re-parses, Spark refuses queries over a raw CSV that
-    reference only the corrupt-record column, and caching keeps column pruning from changing
-    what counts as malformed.
+    The rows are not cached: see :func:`split_bad_rows` for the queries that need it.
     """
     check_readable_path(path)
     lines = lines or scan_lines(spark, path)
     if lines.count == 0:
         raise EmptyInputError(f"Input file {path} is empty (0 bytes): nothing to process")
     per_line = lines.odd_lines == 0 and lines.header_repeats == 0
-    parse = _csv_of_lines(spark, lines) if per_line else _csv_of_file(spark, path)
+
+    def parse(options: dict[str, str], schema: T.StructType | None) -> DataFrame:
+        reader = spark.read.options(**{**options, "multiLine": str(not per_line).lower()})
+        return (reader.schema(schema) if schema else reader).csv(path)
+
     inferred = parse({**CSV_OPTIONS, "inferSchema": "true"}, None).schema
     if not inferred.fields or not (lines.header or "").strip():
         raise EmptyInputError(f"Input file {path} has no header row")
@@ -264,7 +266,7 @@ def read_csv(spark: SparkSession, path: str, lines: Lines | None = None) -> Pars
         corrupt = f"_{corrupt}"
     schema = T.StructType([*inferred.fields, T.StructField(corrupt, T.StringType())])
     options = {**CSV_OPTIONS, "mode": "PERMISSIVE", "columnNameOfCorruptRecord": corrupt}
-    rows = parse(options, schema).toDF(*names, BAD_ROW_COLUMN).cache()
+    rows = parse(options, schema).toDF(*names, BAD_ROW_COLUMN)
     mapping = [(raw, name) for raw, name in zip(raw_names, names, strict=True)]
     logger.info(
         "Column mapping for %s (%s): %s",
@@ -273,36 +275,6 @@ def read_csv(spark: SparkSession, path: str, lines: Lines | None = None) -> Pars
         ", ".join(f"{r!r} -> {n}" for r, n in mapping),
     )
     return ParsedCsv(rows=rows, column_mapping=mapping, line_by_line=per_line)
-
-
-CsvParser = Callable[[dict[str, str], "T.StructType | None"], DataFrame]
-
-
-def _csv_of_file(spark: SparkSession, path: str) -> CsvParser:
-    def parse(options: dict[str, str], schema: T.StructType | None) -> DataFrame:
-        reader = spark.read.options(**{**options, "multiLine": "true"})
-        return (reader.schema(schema) if schema else reader).csv(path)
-
-    return parse
-
-
-def _csv_of_lines(spark: SparkSession, lines: Lines) -> CsvParser:
-    """Spark's CSV reader over the cached lines, through the JVM API that takes a dataset of
-    strings (PySpark's own route for an RDD of lines pickles every line through Python)."""
-    jvm = spark.sparkContext._jvm
-    strings = getattr(lines.frame.select("value")._jdf, "as")(
-        jvm.org.apache.spark.sql.Encoders.STRING()
-    )
-
-    def parse(options: dict[str, str], schema: T.StructType | None) -> DataFrame:
-        reader = spark._jsparkSession.read()
-        for key, value in {**options, "multiLine": "false"}.items():
-            reader = reader.option(key, value)
-        if schema is not None:
-            reader = reader.schema(spark._jsparkSession.parseDataType(schema.json()))
-        return DataFrame(reader.csv(strings), spark)
-
-    return parse
 
 
 def unterminated_quote(lines: Lines) -> DataFrame | None:
@@ -332,7 +304,10 @@ def unterminated_quote(lines: Lines) -> DataFrame | None:
 def split_bad_rows(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
     """Split parsed rows into good rows (data columns only) and bad rows (one ``value`` column).
 
-    The bad side is shaped for ``DataFrameWriter.text`` so the quarantine holds the raw lines.
+    Queries of the bad side need ``rows`` cached: Spark refuses queries over a raw CSV file
+    that reference only the corrupt-record column, and column pruning could change what
+    counts as malformed. The good side reads every column and needs no cache. The bad side is
+    shaped for ``DataFrameWriter.text`` so the quarantine holds the raw lines.
     """
     bad_flag = F.col(BAD_ROW_COLUMN).isNotNull()
     good = rows.filter(~bad_flag).drop(BAD_ROW_COLUMN)
@@ -340,13 +315,52 @@ def split_bad_rows(rows: DataFrame) -> tuple[DataFrame, DataFrame]:
     return good, bad
 
 
-def untyped_columns(df: DataFrame) -> set[str]:
-    """String columns without a single value: their inferred type carries no information."""
-    strings = [f.name for f in df.schema if isinstance(f.dataType, T.StringType)]
-    if not strings:
-        return set()
-    counts = df.agg(*(F.count(F.col(name)).alias(name) for name in strings)).first()
-    return {name for name in strings if not counts or counts[name] == 0}
+@dataclass(frozen=True)
+class RowCounts:
+    """What the run decides on after its one pass over the parsed rows."""
+
+    total: int
+    bad: int
+    #: String columns without a single value among the good rows: their inferred type carries
+    #: no information, so a type conflict with the table is not one.
+    untyped: frozenset[str]
+
+
+def string_columns(df: DataFrame) -> list[str]:
+    """The columns Spark inferred as strings, in order."""
+    return [f.name for f in df.schema if isinstance(f.dataType, T.StringType)]
+
+
+def observe_counts(rows: DataFrame) -> tuple[DataFrame, Callable[[], RowCounts]]:
+    """``rows`` that count, while an action such as the write reads them, what the run decides
+    on afterwards; and the function that returns those counts once that action has ended.
+
+    Counting as a side effect of the write saves a pass over the data per figure.
+    """
+    strings = [name for name in string_columns(rows) if name != BAD_ROW_COLUMN]
+    good = F.col(BAD_ROW_COLUMN).isNull()
+    observation = Observation()
+    observed = rows.observe(
+        observation,
+        F.count(F.lit(1)).alias("total"),
+        F.count(F.col(BAD_ROW_COLUMN)).alias("bad"),
+        *(
+            F.count(F.when(good, F.col(name))).alias(f"values_{i}")
+            for i, name in enumerate(strings)
+        ),
+    )
+
+    def counts() -> RowCounts:
+        metrics = observation.get
+        return RowCounts(
+            total=metrics["total"],
+            bad=metrics["bad"],
+            untyped=frozenset(
+                name for i, name in enumerate(strings) if metrics[f"values_{i}"] == 0
+            ),
+        )
+
+    return observed, counts
 
 
 def summarize_bad_rows(bad: DataFrame) -> tuple[int, str | None]:
@@ -451,21 +465,25 @@ def reconcile_columns(
     return merged
 
 
-def conform_to_columns(df: DataFrame, columns: Sequence[dict]) -> DataFrame:
+def conform_to_columns(
+    df: DataFrame, columns: Sequence[dict], valueless: Collection[str] = ()
+) -> DataFrame:
     """Cast the file's columns up to the reconciled table types before writing.
 
     Every Parquet file then matches the catalog schema, so Spark, Athena and Glue readers do
-    not meet an int32 file under a bigint column.
+    not meet an int32 file under a bigint column. A column in ``valueless`` whose type differs
+    is written as nulls of the table's type: the caller refuses the file if it has a value,
+    and no cast has to parse one (which fails under ANSI mode).
     """
     target = {column["Name"]: column["Type"] for column in columns}
-    return df.select(
-        *(
-            F.col(f.name).cast(target[f.name]).alias(f.name)
-            if f.name in target and hive_type(f.dataType) != target[f.name]
-            else F.col(f.name)
-            for f in df.schema
-        )
-    )
+
+    def conformed(field: T.StructField) -> Any:
+        if field.name not in target or hive_type(field.dataType) == target[field.name]:
+            return F.col(field.name)
+        value = F.lit(None) if field.name in valueless else F.col(field.name)
+        return value.cast(target[field.name]).alias(field.name)
+
+    return df.select(*(conformed(field) for field in df.schema))
 
 
 def _storage_descriptor(columns: Sequence[dict], location: str) -> dict[str, Any]:
@@ -742,10 +760,11 @@ def process_file(
     """Run the whole job for one object; ``output_root`` is ``s3://<output_bucket>``,
     ``staging_root`` the job's ``--TempDir``.
 
-    Order matters: everything that can refuse the file (a key Spark cannot read exactly,
-    empty input, bad rows in fail mode, a schema conflict with the table) is decided before
-    any Parquet is written, so a refused file leaves no partial output. The input object is
-    only ever read.
+    One pass over the data writes the Parquet into the run's staging area and counts, as it
+    goes, the rows, the bad rows and the string columns' values. Everything that can refuse
+    the file (a key Spark cannot read exactly, empty input, bad rows in fail mode, a schema
+    conflict with the table) is decided before anything is published, so a refused file
+    leaves no output and its staged files are removed. The input object is only ever read.
     """
     if bad_records not in BAD_RECORD_MODES:
         raise ValueError(f"--bad_records must be one of {BAD_RECORD_MODES}, got {bad_records!r}")
@@ -769,79 +788,80 @@ def process_file(
             token,
         )
 
-    lines = scan_lines(spark, source_path)
-    try:
-        unclosed = unterminated_quote(lines)
-        if unclosed is not None:
-            first_line = unclosed.first()["value"]
-            write_rejected(unclosed)
-            raise BadRecordsError(
-                f"1 bad row(s) in {source_path}: a quoted field is never closed; first bad "
-                f"line: {first_line!r}. Nothing was written; the file from that line on is in "
-                f"{rejected_location}"
-            )
-        parsed = read_csv(spark, source_path, lines)
-        total = parsed.rows.count()
-    finally:
-        lines.frame.unpersist()
-    try:
-        good, bad = split_bad_rows(parsed.rows)
-        bad_count, first_bad = summarize_bad_rows(bad)
-        good_count = total - bad_count
-        logger.info("Read %d rows: %d good, %d bad", total, good_count, bad_count)
-
-        enriched = add_metadata(
-            good,
-            source_path=source_path,
-            job_label=job_label,
-            processed_at=processed_at,
-            source_id=source_id,
-        )
-        file_columns = hive_columns(enriched.schema)
-        untyped = untyped_columns(good)
-        target_columns = reconcile_columns(
-            table_columns(get_table(glue, database, dataset)) or [],
-            file_columns,
-            source_path,
-            untyped,
-        )
-        output = conform_to_columns(enriched, target_columns)
-
-        if bad_count:
+    def quarantine_bad_rows(rows: DataFrame) -> str | None:
+        """Copy the bad rows to the rejected folder; return the first one in file order."""
+        cached = rows.cache()
+        try:
+            _, bad = split_bad_rows(cached)
+            first_bad = summarize_bad_rows(bad)[1]
             write_rejected(bad)
-            logger.info("Copied %d bad rows to %s", bad_count, rejected_location)
+            return first_bad
+        finally:
+            cached.unpersist()
+
+    lines = scan_lines(spark, source_path)
+    unclosed = unterminated_quote(lines)
+    if unclosed is not None:
+        first_line = unclosed.first()["value"]
+        write_rejected(unclosed)
+        raise BadRecordsError(
+            f"1 bad row(s) in {source_path}: a quoted field is never closed; first bad "
+            f"line: {first_line!r}. Nothing was written; the file from that line on is in "
+            f"{rejected_location}"
+        )
+    parsed = read_csv(spark, source_path, lines)
+    rows, counted = observe_counts(parsed.rows)
+    good, _ = split_bad_rows(rows)
+    enriched = add_metadata(
+        good,
+        source_path=source_path,
+        job_label=job_label,
+        processed_at=processed_at,
+        source_id=source_id,
+    )
+    file_columns = hive_columns(enriched.schema)
+    table_before = table_columns(get_table(glue, database, dataset)) or []
+    # Until the write has counted the values, any string column may have none; a conflict
+    # of such a column is decided then, before anything is published.
+    maybe_untyped = set(string_columns(good))
+    target_columns = reconcile_columns(table_before, file_columns, source_path, maybe_untyped)
+    output = conform_to_columns(enriched, target_columns, valueless=maybe_untyped)
+    staged_data = f"{staging}data/"
+    write_output(output, staged_data)
+    counts = counted()
+    good_count = counts.total - counts.bad
+    logger.info("Read %d rows: %d good, %d bad", counts.total, good_count, counts.bad)
+    try:
+        reconcile_columns(table_before, file_columns, source_path, counts.untyped)
+        if counts.bad:
+            first_bad = quarantine_bad_rows(parsed.rows)
+            logger.info("Copied %d bad rows to %s", counts.bad, rejected_location)
             if bad_records == "fail":
                 raise BadRecordsError(
-                    f"{bad_count} bad row(s) in {source_path}; first bad line: {first_bad!r}. "
-                    f"Nothing was written; bad rows are in {rejected_location}"
+                    f"{counts.bad} bad row(s) in {source_path}; first bad line: "
+                    f"{first_bad!r}. Nothing was written; bad rows are in {rejected_location}"
                 )
+    except Exception:
+        store.delete(store.list(staged_data))
+        raise
+    publish(store, staged_data, partition_location, token)
+    logger.info("Wrote %d rows to %s", good_count, partition_location)
 
-        write_staged(
-            lambda location: write_output(output, location),
-            store,
-            f"{staging}data/",
-            partition_location,
-            token,
-        )
-        logger.info("Wrote %d rows to %s", good_count, partition_location)
-
-        columns = upsert_table(
-            glue,
-            database,
-            dataset,
-            hive_columns(output.schema),
-            dataset_location,
-            source_path,
-            untyped,
-        )
-        upsert_partition(glue, database, dataset, source_id, columns, partition_location)
-    finally:
-        parsed.rows.unpersist()
+    columns = upsert_table(
+        glue,
+        database,
+        dataset,
+        hive_columns(output.schema),
+        dataset_location,
+        source_path,
+        counts.untyped,
+    )
+    upsert_partition(glue, database, dataset, source_id, columns, partition_location)
     return {
         "source_id": source_id,
-        "rows_read": total,
+        "rows_read": counts.total,
         "rows_written": good_count,
-        "bad_rows": bad_count,
+        "bad_rows": counts.bad,
         "columns": [c["Name"] for c in columns],
     }
 

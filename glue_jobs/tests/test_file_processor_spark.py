@@ -32,14 +32,14 @@ def rejected_text(folder: Path) -> str:
 
 def good_rows(spark: SparkSession, path: str) -> list[dict[str, Any]]:
     parsed = fp.read_csv(spark, path)
-    good, _ = fp.split_bad_rows(parsed.rows)
+    good, _ = fp.split_bad_rows(parsed.rows.cache())
     return [row.asDict() for row in good.collect()]
 
 
 class TestReadCsv:
     def test_sample_file(self, spark: SparkSession) -> None:
         parsed = fp.read_csv(spark, SAMPLE_CSV)
-        good, bad = fp.split_bad_rows(parsed.rows)
+        good, bad = fp.split_bad_rows(parsed.rows.cache())
         assert good.count() == 537
         assert fp.summarize_bad_rows(bad) == (0, None)
         assert len(good.columns) == 36
@@ -114,7 +114,7 @@ class TestReadCsv:
         path = write_csv("bad.csv", "id,name,age\n1,Ana,30\n2,Bob\n3,Cy,40\n4,Di,50,extra\n")
         parsed = fp.read_csv(spark, path)
         assert parsed.line_by_line
-        good, bad = fp.split_bad_rows(parsed.rows)
+        good, bad = fp.split_bad_rows(parsed.rows.cache())
         assert fp.summarize_bad_rows(bad) == (2, "2,Bob")
         assert [row["id"] for row in good.collect()] == [1, 3]
 
@@ -128,7 +128,7 @@ class TestReadCsv:
         try:
             assert spark.read.text(path).rdd.getNumPartitions() > 5
             parsed = fp.read_csv(spark, path)
-            good, bad = fp.split_bad_rows(parsed.rows)
+            good, bad = fp.split_bad_rows(parsed.rows.cache())
             assert parsed.line_by_line
             assert fp.summarize_bad_rows(bad) == (2, "1500,only-two")
             assert good.count() == 2998
@@ -137,7 +137,7 @@ class TestReadCsv:
 
     def test_header_only_file_has_columns_and_no_rows(self, spark: SparkSession, write_csv) -> None:
         parsed = fp.read_csv(spark, write_csv("header.csv", "id,Name\n"))
-        good, _ = fp.split_bad_rows(parsed.rows)
+        good, _ = fp.split_bad_rows(parsed.rows.cache())
         assert good.columns == ["id", "name"]
         assert good.count() == 0
 
@@ -145,6 +145,14 @@ class TestReadCsv:
         path = write_csv("empty.csv", b"")
         with pytest.raises(fp.EmptyInputError, match=r"empty\.csv"):
             fp.read_csv(spark, path)
+
+
+def test_the_line_scan_counts_quotes_between_multibyte_characters(
+    spark: SparkSession, write_csv
+) -> None:
+    lines = fp.scan_lines(spark, write_csv("q.csv", 'id,note\n1,"café ""ß"""\n2,"é\n"\n'))
+    assert (lines.count, lines.quotes, lines.odd_lines) == (4, 8, 2)
+    assert (lines.header, lines.header_repeats) == ("id,note", 0)
 
 
 def test_add_metadata(spark: SparkSession) -> None:
@@ -167,10 +175,27 @@ def test_add_metadata(spark: SparkSession) -> None:
     assert dict(out.dtypes)["processed_at"] == "timestamp"
 
 
-def test_untyped_columns(spark: SparkSession) -> None:
-    df = spark.createDataFrame([(1, None, "x"), (2, None, None)], "n int, empty string, s string")
-    assert fp.untyped_columns(df) == {"empty"}
-    assert fp.untyped_columns(df.limit(0)) == {"empty", "s"}
+def test_the_write_counts_rows_bad_rows_and_string_columns_without_values(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    df = spark.createDataFrame(
+        [(1, None, "x", None, None), (2, None, None, None, None), (None, None, "y", "z", "3,y,z")],
+        f"n int, empty string, s string, only_bad string, {fp.BAD_ROW_COLUMN} string",
+    )
+    rows, counted = fp.observe_counts(df)
+    rows.write.parquet(str(tmp_path / "out"))
+    assert counted() == fp.RowCounts(total=3, bad=1, untyped=frozenset({"empty", "only_bad"}))
+
+
+def test_a_string_column_without_values_is_written_as_nulls_of_the_table_type(
+    spark: SparkSession,
+) -> None:
+    df = spark.createDataFrame([(1, None)], "n int, empty string")
+    out = fp.conform_to_columns(
+        df, [{"Name": "n", "Type": "int"}, {"Name": "empty", "Type": "date"}], valueless={"empty"}
+    )
+    assert out.schema["empty"].dataType == T.DateType()
+    assert out.first()["empty"] is None
 
 
 def test_conform_to_columns_casts_up(spark: SparkSession) -> None:
@@ -278,6 +303,19 @@ class TestProcessFile:
         assert types["email"] == "string"
         assert [c["Name"] for c in columns][-1] == "email"
 
+    def test_a_column_without_values_takes_the_tables_type(
+        self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
+    ) -> None:
+        out = tmp_path / "out"
+        self.run(spark, glue, out, write_csv("a.csv", "id,score\n1,5\n"))
+        self.run(spark, glue, out, write_csv("b.csv", "id,score\n2,\n"))
+        rows = sorted(self.read_output(out), key=lambda row: row["id"])
+        assert [(row["id"], row["score"]) for row in rows] == [(1, 5), (2, None)]
+        columns = glue.get_table(DatabaseName="db", Name="people")["Table"]["StorageDescriptor"][
+            "Columns"
+        ]
+        assert {c["Name"]: c["Type"] for c in columns}["score"] == "int"
+
     def test_type_conflict_fails_before_writing(
         self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
     ) -> None:
@@ -290,6 +328,7 @@ class TestProcessFile:
         assert "int" in str(error.value) and "string" in str(error.value)
         assert conflicting in str(error.value)
         assert len(list((out / "people").glob("source_id=*"))) == 1
+        assert not [p for p in (tmp_path / "temp").rglob("*") if p.is_file()], "staging emptied"
 
     def test_bad_rows_fail_writes_nothing_but_the_rejects(
         self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
@@ -301,6 +340,7 @@ class TestProcessFile:
         assert not (out / "people").exists()
         rejected = out / "_rejected" / "people" / fp.source_id_for(source)
         assert rejected_text(rejected) == "2\n"
+        assert not [p for p in (tmp_path / "temp").rglob("*") if p.is_file()], "staging emptied"
         assert Path(source.removeprefix("file://")).read_text() == "id,name\n1,Ana\n2\n3,Cy\n"
         with pytest.raises(glue.exceptions.EntityNotFoundException):
             glue.get_table(DatabaseName="db", Name="people")
