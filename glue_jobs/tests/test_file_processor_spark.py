@@ -225,6 +225,12 @@ class TestProcessFile:
         )
 
     @staticmethod
+    def table_columns(glue: Any) -> list[dict]:
+        return glue.get_table(DatabaseName="db", Name="people")["Table"]["StorageDescriptor"][
+            "Columns"
+        ]
+
+    @staticmethod
     def read_output(out: Path) -> list[dict]:
         table = pads.dataset(out / "people", format="parquet", partitioning="hive").to_table()
         return table.to_pylist()
@@ -281,13 +287,7 @@ class TestProcessFile:
         summary = self.run(spark, glue, out, source)
         assert summary["rows_written"] == 0
         assert self.read_output(out) == []
-        names = [
-            c["Name"]
-            for c in glue.get_table(DatabaseName="db", Name="people")["Table"]["StorageDescriptor"][
-                "Columns"
-            ]
-        ]
-        assert names[:2] == ["id", "name"]
+        assert [c["Name"] for c in self.table_columns(glue)][:2] == ["id", "name"]
 
     def test_new_column_and_widening_update_the_table(
         self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
@@ -295,9 +295,7 @@ class TestProcessFile:
         out = tmp_path / "out"
         self.run(spark, glue, out, write_csv("a.csv", "id,name\n1,Ana\n"))
         self.run(spark, glue, out, write_csv("b.csv", "id,name,email\n99999999999,Bob,b@x\n"))
-        columns = glue.get_table(DatabaseName="db", Name="people")["Table"]["StorageDescriptor"][
-            "Columns"
-        ]
+        columns = self.table_columns(glue)
         types = {c["Name"]: c["Type"] for c in columns}
         assert types["id"] == "bigint"
         assert types["email"] == "string"
@@ -311,10 +309,7 @@ class TestProcessFile:
         self.run(spark, glue, out, write_csv("b.csv", "id,score\n2,\n"))
         rows = sorted(self.read_output(out), key=lambda row: row["id"])
         assert [(row["id"], row["score"]) for row in rows] == [(1, 5), (2, None)]
-        columns = glue.get_table(DatabaseName="db", Name="people")["Table"]["StorageDescriptor"][
-            "Columns"
-        ]
-        assert {c["Name"]: c["Type"] for c in columns}["score"] == "int"
+        assert {c["Name"]: c["Type"] for c in self.table_columns(glue)}["score"] == "int"
 
     def test_type_conflict_fails_before_writing(
         self, spark: SparkSession, glue: Any, tmp_path: Path, write_csv
